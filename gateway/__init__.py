@@ -1,0 +1,1 @@
+"""The API gateway: the only public door (identity, routing, limits, stream, dashboard)."""

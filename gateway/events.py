@@ -1,0 +1,87 @@
+"""`POST /v1/events`: one CloudEvent or an array of up to RAPPORT_MAX_BATCH, validated here and
+routed by type to the owning service, which stores it with its outbox row in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from rapportkit import jsonutil
+from rapportkit.catalog import EVENT_TYPES
+from rapportkit.envelope import Event, EventInvalid, validate
+from rapportkit.errors import ApiError
+
+from gateway.auth import CallerDep
+
+router = APIRouter(tags=["events"])
+OWNER_OF_DOMAIN = {"insight": "insight", "network": "network", "content": "content", "outcome": "scoring"}
+
+
+class EventsAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+def _invalid(index: int, loc: list[str | int], msg: str) -> ApiError:
+    full = [index, *loc]
+    return ApiError(422, "validation_error", f"[{index}].{'.'.join(map(str, loc))}: {msg}",
+                    [{"loc": full, "msg": msg}])
+
+
+def check_events(body: Any, *, tenant_id: str, max_batch: int) -> list[Event]:
+    """Validate a request body of events; raises ApiError naming the first bad item's index and field."""
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise ApiError(422, "validation_error", "the array of events is empty", [{"loc": [], "msg": "empty"}])
+    if len(items) > max_batch:
+        raise ApiError(413, "batch_too_large", f"{len(items)} events in one request; the limit is {max_batch}",
+                       [{"loc": [], "msg": f"at most {max_batch} events per request"}])
+    events: list[Event] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _invalid(index, [], "an event must be a JSON object")
+        try:
+            event = validate(item)
+        except EventInvalid as exc:
+            first = exc.errors[0]
+            error = _invalid(index, first.loc, first.msg)
+            error.details = [{"loc": [index, *e.loc], "msg": e.msg} for e in exc.errors]
+            raise error from exc
+        et = EVENT_TYPES[event["type"]]
+        if not et.ingestible:
+            raise _invalid(index, ["type"], f"{et.type} cannot be posted here; it is published by {et.owner}")
+        if event["tenantid"] != tenant_id:
+            raise ApiError(403, "forbidden", f"[{index}].tenantid {event['tenantid']!r} is not the caller's tenant",
+                           [{"loc": [index, "tenantid"], "msg": "differs from the caller's tenant"}])
+        events.append(event)
+    return events
+
+
+@router.post("/v1/events", status_code=202, response_model=EventsAccepted,
+             summary="Post one CloudEvent or an array of them")
+async def post_events(request: Request, caller: CallerDep) -> EventsAccepted:
+    settings = request.app.state.settings
+    raw = await request.body()
+    if len(raw) > settings.max_body_bytes:
+        raise ApiError(413, "payload_too_large", f"request body over {settings.max_body_bytes} bytes")
+    try:
+        body = jsonutil.loads(raw)
+    except ValueError as exc:
+        raise ApiError(422, "validation_error", f"body is not valid JSON: {exc}",
+                       [{"loc": [], "msg": "invalid JSON"}]) from exc
+    events = check_events(body, tenant_id=caller.tenant_id, max_batch=settings.max_batch)
+    groups: dict[str, list[Event]] = {}
+    for event in events:
+        groups.setdefault(OWNER_OF_DOMAIN[EVENT_TYPES[event["type"]].domain], []).append(event)
+    accepted = duplicates = 0
+    for service, group in groups.items():
+        response = await request.app.state.upstreams.call(
+            service, "POST", "/internal/events", caller, content=jsonutil.dumps(group))
+        if response.status_code != 202:
+            raise ApiError(503 if response.status_code >= 500 else response.status_code, "upstream_error",
+                           f"the {service} service refused the events: {response.text[:500]}")
+        counts = response.json()
+        accepted += counts["accepted"]
+        duplicates += counts["duplicates"]
+    return EventsAccepted(accepted=accepted, duplicates=duplicates)

@@ -1,0 +1,163 @@
+"""The consumer loop: decode, dedupe, dispatch, commit; DLQ for what cannot be processed.
+
+Per poll, the messages are applied in one database transaction, each inside its own SAVEPOINT
+with its inbox row, so a failing message is rolled back alone and goes to `<topic>.dlq`
+(reason in headers) after the transaction commits; offsets are committed to Kafka only after
+that. A transient failure (the database unreachable, a lock timeout) rolls the batch back and
+replays it one message at a time with exponential backoff; a message still failing after
+`max_retries` goes to the DLQ too, and the loop carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaProducer
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from rapportkit import inbox, jsonutil
+from rapportkit.catalog import dlq_topic
+from rapportkit.db import SessionFactory, unit_of_work
+from rapportkit.envelope import Event, EventInvalid, validate
+from rapportkit.kafka import make_consumer
+from rapportkit.logs import event_id_var, tenant_var
+from rapportkit.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Event], None]
+HandlerMap = Mapping[str, Sequence[Handler]]
+
+
+class TransientError(Exception):
+    """Raised by a handler for a failure worth retrying (a dependency briefly unavailable)."""
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    TransientError, sa_exc.OperationalError, sa_exc.DisconnectionError, sa_exc.TimeoutError,
+    ConnectionError, TimeoutError,
+)
+
+Message = Any  # kafka.consumer.fetcher.ConsumerRecord
+
+
+class ConsumerLoop:
+    def __init__(self, *, group: str, bootstrap: str, topics: list[str], handlers: HandlerMap,
+                 session_factory: SessionFactory, producer: KafkaProducer, metrics: Metrics,
+                 max_retries: int = 5, backoff_seconds: float = 0.2):
+        self.group = group
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self.handlers = handlers
+        self.session_factory = session_factory
+        self.producer = producer
+        self.metrics = metrics
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self.assigned = threading.Event()
+
+    def run(self, stop: threading.Event) -> None:
+        consumer = make_consumer(self.bootstrap, group_id=self.group, topics=self.topics,
+                                 client_id=f"{self.group}-consumer")
+        try:
+            while not stop.is_set():
+                polled = consumer.poll(timeout_ms=200, max_records=500)
+                if consumer.assignment():
+                    self.assigned.set()
+                messages = [m for records in polled.values() for m in records]
+                if not messages:
+                    continue
+                started = time.perf_counter()
+                self.process(messages)
+                consumer.commit()
+                self.metrics.handler_latency.observe(time.perf_counter() - started)
+        finally:
+            consumer.close(autocommit=False)
+
+    def process(self, messages: list[Message]) -> None:
+        """Apply a poll's messages; returns once each is applied, skipped or dead-lettered."""
+        decoded: list[tuple[Message, Event]] = []
+        for message in messages:
+            try:
+                event = validate(jsonutil.loads(message.value))
+            except (ValueError, EventInvalid) as exc:
+                self.dead_letter(message, f"invalid event: {exc}")
+                continue
+            if event["type"] in self.handlers:
+                decoded.append((message, event))
+            else:
+                self.metrics.consumed.labels(message.topic, "ignored").inc()
+        if not decoded:
+            return
+        try:
+            failed = self._apply_batch(decoded)
+        except TRANSIENT as exc:
+            log.warning("batch hit a transient failure; retrying one by one",
+                        extra={"fields": {"error": repr(exc)}})
+            self._apply_one_by_one(decoded)
+            return
+        for message, reason in failed:
+            self.dead_letter(message, reason)
+
+    def _apply_batch(self, decoded: list[tuple[Message, Event]]) -> list[tuple[Message, str]]:
+        failed: list[tuple[Message, str]] = []
+        with unit_of_work(self.session_factory) as session:
+            for message, event in decoded:
+                try:
+                    with session.begin_nested():
+                        self._apply(session, message, event)
+                except TRANSIENT:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a poison message must not stop the loop
+                    log.exception("handler failed", extra={"fields": {"event_id": event["id"]}})
+                    failed.append((message, f"handler failed: {exc!r}"))
+        return failed
+
+    def _apply_one_by_one(self, decoded: list[tuple[Message, Event]]) -> None:
+        for message, event in decoded:
+            for attempt in range(self.max_retries + 1):
+                try:
+                    with unit_of_work(self.session_factory) as session:
+                        self._apply(session, message, event)
+                    break
+                except TRANSIENT as exc:
+                    if attempt == self.max_retries:
+                        self.dead_letter(message, f"transient failure after {attempt} retries: {exc!r}")
+                    else:
+                        time.sleep(self.backoff_seconds * 2 ** attempt)
+                except Exception as exc:  # noqa: BLE001
+                    log.exception("handler failed", extra={"fields": {"event_id": event["id"]}})
+                    self.dead_letter(message, f"handler failed: {exc!r}")
+                    break
+
+    def _apply(self, session: Session, message: Message, event: Event) -> None:
+        event_id_var.set(event["id"])
+        tenant_var.set(event["tenantid"])
+        if not inbox.claim(session, event["tenantid"], event["id"], event["type"]):
+            self.metrics.consumed.labels(message.topic, "duplicate").inc()
+            return
+        for handler in self.handlers[event["type"]]:
+            handler(session, event)
+        self.metrics.consumed.labels(message.topic, "applied").inc()
+
+    def dead_letter(self, message: Message, reason: str) -> None:
+        headers = [
+            ("rapport-error", reason[:4000].encode()),
+            ("rapport-original-topic", message.topic.encode()),
+            ("rapport-original-partition", str(message.partition).encode()),
+            ("rapport-original-offset", str(message.offset).encode()),
+            ("rapport-consumer-group", self.group.encode()),
+            ("rapport-failed-at", datetime.now(UTC).isoformat().encode()),
+        ]
+        self.producer.send(dlq_topic(message.topic), key=message.key, value=message.value,
+                           headers=headers).get(timeout=30)
+        self.metrics.dead_lettered.labels(message.topic).inc()
+        log.warning("message sent to DLQ", extra={"fields": {
+            "topic": message.topic, "partition": message.partition, "offset": message.offset,
+            "reason": reason[:500]}})

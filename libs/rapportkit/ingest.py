@@ -1,0 +1,70 @@
+"""Accepting events from the gateway: `POST /internal/events` on every owning service.
+
+The gateway has validated the events and vouches for the caller; the service applies each new
+event in one transaction with its outbox row(s). Idempotent by event id:
+- a type with an ingest handler: the id is claimed in the inbox, the handler changes state and
+  returns the events to publish (usually the event itself, possibly enriched);
+- a type without one is published as it came; the outbox's unique id is the dedupe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from rapportkit import inbox, jsonutil, outbox
+from rapportkit.db import unit_of_work
+from rapportkit.envelope import Event
+from rapportkit.errors import ApiError
+from rapportkit.web import IdentityDep
+
+IngestHandler = Callable[[Session, Event], list[Event]]
+IngestHandlers = Mapping[str, IngestHandler]
+
+
+def apply_events(session: Session, events: list[Event], handlers: IngestHandlers) -> tuple[int, int]:
+    """Apply events in the caller's transaction; returns (accepted, duplicates)."""
+    accepted = duplicates = 0
+    for event in events:
+        handler = handlers.get(event["type"])
+        if handler is None:
+            fresh = outbox.add(session, event)
+        else:
+            fresh = inbox.claim(session, event["tenantid"], event["id"], event["type"])
+            if fresh:
+                for published in handler(session, event):
+                    outbox.add(session, published)
+        if fresh:
+            accepted += 1
+        else:
+            duplicates += 1
+    return accepted, duplicates
+
+
+def ingest_router(handlers: IngestHandlers, owned_types: frozenset[str]) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.post("/internal/events", status_code=202)
+    async def ingest(request: Request, identity: IdentityDep) -> dict[str, Any]:
+        events = jsonutil.loads(await request.body())
+        if not isinstance(events, list):
+            raise ApiError(422, "validation_error", "body must be an array of events")
+        for index, event in enumerate(events):
+            if event.get("tenantid") != identity.tenant_id:
+                raise ApiError(403, "forbidden", f"[{index}].tenantid differs from the caller's tenant")
+            if event.get("type") not in owned_types:
+                raise ApiError(422, "validation_error", f"[{index}].type is not owned by this service")
+        factory = request.app.state.session_factory
+
+        def work() -> tuple[int, int]:
+            with unit_of_work(factory) as session:
+                return apply_events(session, events, handlers)
+
+        accepted, duplicates = await run_in_threadpool(work)
+        return {"accepted": accepted, "duplicates": duplicates}
+
+    return router

@@ -1,0 +1,80 @@
+"""Kafka clients with the project's delivery settings, and topic creation.
+
+Producers: `acks="all"`, idempotence on, flushed and closed at shutdown (the caller's job, via
+`close_producer`). Consumers: manual commits only (`enable_auto_commit=False`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from rapportkit.catalog import ALL_TOPICS
+
+log = logging.getLogger(__name__)
+DEFAULT_PARTITIONS = 3
+
+
+def make_producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=bootstrap.split(","),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        batch_size=256 * 1024,
+        max_request_size=2 * 1024 * 1024,
+        retries=2147483647,
+        request_timeout_ms=30000,
+    )
+
+
+def close_producer(producer: KafkaProducer, timeout: float = 10.0) -> None:
+    try:
+        producer.flush(timeout=timeout)
+    finally:
+        producer.close(timeout=timeout)
+
+
+def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id: str) -> KafkaConsumer:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","),
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=500,
+        max_poll_interval_ms=300000,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=3000,
+    )
+    consumer.subscribe(topics)
+    return consumer
+
+
+def ensure_topics(bootstrap: str, *, partitions: int = DEFAULT_PARTITIONS, wait_seconds: float = 60) -> list[str]:
+    """Create every catalog topic and its DLQ twin if missing; returns the names created."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="rapport-topics")
+            break
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kafka at {bootstrap} is not reachable: {exc}") from exc
+            time.sleep(0.5)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in ALL_TOPICS if t not in existing]
+        if missing:
+            try:
+                admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        admin.close()

@@ -1,0 +1,108 @@
+"""Transactional outbox: events written in the same transaction as the state change.
+
+Rows move `pending` → `published`, or to `failed` with `attempts`, `last_error` and a
+`next_attempt_at` backoff after a publish error; the relay retries failed rows until they go
+out. The row for an event id is unique per tenant, which also makes ingestion idempotent:
+`add` returns False for an event id the service has already accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from rapportkit import jsonutil
+from rapportkit.db import Base, insert_ignore
+from rapportkit.envelope import Event, event_type, partition_key
+
+PENDING, PUBLISHED, FAILED = "pending", "published", "failed"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("tenant_id", "event_id", name="uq_outbox_event"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+def _values(event: Event) -> dict[str, object]:
+    return {
+        "tenant_id": event["tenantid"], "event_id": event["id"], "event_type": event["type"],
+        "topic": event_type(event).topic, "key": partition_key(event), "payload": jsonutil.dumps(event),
+        "state": PENDING, "attempts": 0, "created_at": utcnow(),
+    }
+
+
+def add(session: Session, event: Event) -> bool:
+    """Stage `event` for publication in the caller's transaction; False if its id is already here."""
+    return insert_ignore(session, OutboxRow, _values(event), keys=["tenant_id", "event_id"])
+
+
+def known_ids(session: Session, tenant_id: str, event_ids: list[str]) -> set[str]:
+    """Which of these event ids this service has already accepted for the tenant."""
+    found: set[str] = set()
+    for start in range(0, len(event_ids), 500):
+        chunk = event_ids[start:start + 500]
+        found.update(session.scalars(select(OutboxRow.event_id).where(
+            OutboxRow.tenant_id == tenant_id, OutboxRow.event_id.in_(chunk))))
+    return found
+
+
+def due(session: Session, limit: int) -> list[OutboxRow]:
+    """Rows ready to publish, oldest first; locked (SKIP LOCKED) so relays can run side by side."""
+    now = utcnow()
+    stmt = (select(OutboxRow)
+            .where(OutboxRow.state != PUBLISHED)
+            .where((OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
+            .order_by(OutboxRow.seq).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def mark_published(session: Session, seqs: list[int]) -> None:
+    if seqs:
+        session.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs))
+                        .values(state=PUBLISHED, published_at=utcnow(), last_error=None))
+
+
+def mark_failed(session: Session, row: OutboxRow, error: str) -> None:
+    row.attempts += 1
+    row.state = FAILED
+    row.last_error = error[:2000]
+    row.next_attempt_at = utcnow() + timedelta(seconds=min(60.0, 0.5 * 2 ** min(row.attempts, 7)))
+
+
+def backlog(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(OutboxRow)
+                              .where(OutboxRow.state != PUBLISHED)) or 0)

@@ -1,0 +1,39 @@
+"""The person key of CONTRACTS.md: the normalised profile URL, else the lowercased email.
+
+URL normalisation: lowercase host and path, no scheme, no `www.`, no query or fragment, no
+trailing slash — `https://www.LinkedIn.com/in/Ada/?trk=x` → `linkedin.com/in/ada`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+
+def normalise_profile_url(url: str) -> str:
+    text = url.strip()
+    if "://" not in text:
+        text = "//" + text
+    parts = urlsplit(text)
+    host = parts.netloc.lower()
+    if "@" in host:
+        host = host.split("@", 1)[1]
+    host = host.removeprefix("www.")
+    if host.endswith(":80") or host.endswith(":443"):
+        host = host.rsplit(":", 1)[0]
+    path = parts.path.lower().rstrip("/")
+    return f"{host}{path}"
+
+
+def person_key(person: Mapping[str, Any]) -> str:
+    """Key of a person dict; raises ValueError when it has neither profile_url nor email."""
+    url = (person.get("profile_url") or "").strip()
+    if url:
+        key = normalise_profile_url(url)
+        if key:
+            return key
+    email = (person.get("email") or "").strip().lower()
+    if email:
+        return email
+    raise ValueError("person needs a profile_url or an email")

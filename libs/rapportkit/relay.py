@@ -1,0 +1,67 @@
+"""Outbox relay: publishes outbox rows to Kafka, retrying failures with backoff."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from kafka import KafkaProducer
+
+from rapportkit import outbox
+from rapportkit.db import SessionFactory, unit_of_work
+from rapportkit.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(self, *, session_factory: SessionFactory, producer: KafkaProducer, metrics: Metrics,
+                 batch_size: int = 500, idle_seconds: float = 0.05, max_idle_seconds: float = 0.25):
+        self.session_factory = session_factory
+        self.producer = producer
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.max_idle_seconds = max_idle_seconds
+
+    def publish_due(self) -> int:
+        """Publish one batch of due rows; returns how many went out."""
+        with unit_of_work(self.session_factory) as session:
+            rows = outbox.due(session, self.batch_size)
+            if not rows:
+                return 0
+            futures = [(row, self.producer.send(row.topic, key=row.key.encode(), value=row.payload))
+                       for row in rows]
+            self.producer.flush(timeout=30)
+            sent: list[int] = []
+            for row, future in futures:
+                try:
+                    future.get(timeout=30)
+                    sent.append(row.seq)
+                    self.metrics.published.labels(row.topic).inc()
+                except Exception as exc:  # noqa: BLE001 - any send error is retried later
+                    outbox.mark_failed(session, row, repr(exc))
+                    self.metrics.publish_errors.inc()
+                    log.warning("outbox publish failed", extra={"fields": {"event_id": row.event_id,
+                                                                            "error": repr(exc)}})
+            outbox.mark_published(session, sent)
+            return len(sent)
+
+    def run(self, stop: threading.Event) -> None:
+        wait = self.idle_seconds
+        while not stop.is_set():
+            try:
+                published = self.publish_due()
+            except Exception:
+                log.exception("outbox relay pass failed; retrying")
+                published = 0
+                wait = self.max_idle_seconds
+            if published:
+                wait = self.idle_seconds
+                continue
+            stop.wait(wait)
+            wait = min(self.max_idle_seconds, wait * 1.5)
+
+    def refresh_backlog(self) -> None:
+        with unit_of_work(self.session_factory) as session:
+            self.metrics.outbox_backlog.set(outbox.backlog(session))

@@ -1,0 +1,139 @@
+"""Wiring of a service's two processes from one `ServiceSpec`.
+
+- `api_app(spec)`: applies the migrations at start, serves the service's routes (each behind the
+  gateway's signed identity) and `POST /internal/events`.
+- `worker_app(spec)`: waits for the schema, then runs the outbox relay and (if the service
+  consumes topics) the consumer loop in background threads; serves `/health`, `/ready`
+  (threads alive, consumer assigned) and `/metrics`. Stops cleanly: the consumer finishes its
+  batch, the relay its pass, the producer is flushed and closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from rapportkit.consumer import ConsumerLoop, HandlerMap
+from rapportkit.db import make_engine, make_session_factory, ping
+from rapportkit.ingest import IngestHandlers, ingest_router
+from rapportkit.kafka import close_producer, make_producer
+from rapportkit.logs import setup_logging
+from rapportkit.metrics import metrics
+from rapportkit.migrate import upgrade, wait_for_head
+from rapportkit.relay import OutboxRelay
+from rapportkit.settings import ServiceSettings
+from rapportkit.web import create_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    settings: ServiceSettings
+    migrations: Path
+    title: str
+    routers: Sequence[APIRouter] = ()
+    owned_types: frozenset[str] = frozenset()
+    ingest_handlers: IngestHandlers = field(default_factory=dict)
+    consumes: Sequence[str] = ()
+    handlers: HandlerMap = field(default_factory=dict)
+
+
+def domain_spec(name: str, *, package_file: str, title: str, domain: str | None = None,
+                **extra: object) -> ServiceSpec:
+    """The spec of a service that owns the catalog types of `domain` (default: its own name)."""
+    from rapportkit.catalog import EVENT_TYPES
+    from rapportkit.settings import service_settings
+
+    owned = frozenset(t for t, et in EVENT_TYPES.items() if et.domain == (domain or name))
+    return ServiceSpec(name=name, settings=service_settings(name), title=title,
+                       migrations=Path(package_file).parent / "migrations", owned_types=owned,
+                       **extra)  # type: ignore[arg-type]
+
+
+def api_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+    url = settings.resolved_database_url()
+    engine = make_engine(url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_logging(spec.name, settings.log_level)
+        upgrade(script_location=spec.migrations, url=url, service=spec.name)
+        app.state.session_factory = make_session_factory(engine)
+        app.state.internal_secret = settings.internal_secret
+        log.info("api ready", extra={"fields": {"database": engine.url.render_as_string()}})
+        yield
+        engine.dispose()
+
+    app = create_app(service=spec.name, title=spec.title, lifespan=lifespan, ready=lambda: ping(engine))
+    for router in spec.routers:
+        app.include_router(router)
+    if spec.owned_types:
+        app.include_router(ingest_router(spec.ingest_handlers, spec.owned_types))
+    return app
+
+
+def worker_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+    engine = make_engine(settings.resolved_database_url())
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    state: dict[str, ConsumerLoop] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_logging(f"{spec.name}-worker", settings.log_level)
+        wait_for_head(script_location=spec.migrations, engine=engine, service=spec.name)
+        factory = make_session_factory(engine)
+        producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{spec.name}-worker")
+        m = metrics(spec.name)
+        relay = OutboxRelay(session_factory=factory, producer=producer, metrics=m,
+                            batch_size=settings.relay_batch_size)
+        threads.append(threading.Thread(target=_guard(relay.run, stop), name="relay", daemon=True))
+        if spec.consumes:
+            loop = ConsumerLoop(group=spec.name, bootstrap=settings.kafka_bootstrap_servers,
+                                topics=list(spec.consumes), handlers=spec.handlers, session_factory=factory,
+                                producer=producer, metrics=m, max_retries=settings.consumer_max_retries,
+                                backoff_seconds=settings.consumer_backoff_seconds)
+            state["consumer"] = loop
+            threads.append(threading.Thread(target=_guard(loop.run, stop), name="consumer", daemon=True))
+        for t in threads:
+            t.start()
+        log.info("worker started", extra={"fields": {"topics": list(spec.consumes)}})
+        yield
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        close_producer(producer)
+        engine.dispose()
+        log.info("worker stopped")
+
+    def ready() -> None:
+        ping(engine)
+        dead = [t.name for t in threads if not t.is_alive()]
+        if dead or not threads:
+            raise RuntimeError(f"threads not running: {dead or 'not started'}")
+        loop = state.get("consumer")
+        if loop is not None and not loop.assigned.is_set():
+            raise RuntimeError("consumer has no partitions assigned yet")
+
+    return create_app(service=f"{spec.name}-worker", title=f"{spec.title} worker", lifespan=lifespan,
+                      ready=ready)
+
+
+def _guard(target: Callable[[threading.Event], None], stop: threading.Event) -> Callable[[], None]:
+    """Run a loop; if it dies, log it (the worker's /ready then reports the dead thread)."""
+    def run() -> None:
+        try:
+            target(stop)
+        except Exception:
+            log.exception("background loop died")
+    return run

@@ -1,0 +1,134 @@
+"""FastAPI app factory shared by the services and the gateway.
+
+Gives every process: request ids (X-Request-ID in and out), JSON access logs, the one error
+shape for every failure (4xx naming the field, 5xx without a stack trace), `/health`,
+`/ready` and Prometheus `/metrics`, and the `IdentityDep` / `SessionDep` dependencies.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rapportkit.errors import ApiError, error_body
+from rapportkit.identity import HEADER, Identity, IdentityError, verify
+from rapportkit.logs import request_id_var, tenant_var
+from rapportkit.metrics import metrics
+
+log = logging.getLogger(__name__)
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _loc(raw: Any) -> list[str | int]:
+    return [p for p in raw if p not in ("body",)] if isinstance(raw, list | tuple) else [str(raw)]
+
+
+def create_app(*, service: str, title: str, lifespan: Lifespan | None = None,
+               ready: Callable[[], None] | None = None, version: str = "1.0.0",
+               description: str = "") -> FastAPI:
+    """A FastAPI app with the platform's middleware, error handlers and probes."""
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    m = metrics(service)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id_var.set(rid)
+        tenant_var.set(None)
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        m.http_requests.labels(request.method, route, str(response.status_code)).inc()
+        m.http_latency.labels(route).observe(elapsed)
+        response.headers["X-Request-ID"] = rid
+        if route not in ("/health", "/ready", "/metrics"):
+            log.info("request", extra={"fields": {"method": request.method, "path": request.url.path,
+                                                  "status": response.status_code,
+                                                  "ms": round(elapsed * 1000, 2)}})
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status,
+                            headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"loc": _loc(e.get("loc", [])), "msg": e.get("msg", "invalid")} for e in exc.errors()]
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        message = f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
+        return JSONResponse(error_body("validation_error", message, details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large", 429: "rate_limited"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def internal_error(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal_error",
+                                       f"internal error (request id {request_id_var.get()})"),
+                            status_code=500)
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/ready", include_in_schema=False)
+    def readiness() -> JSONResponse:
+        try:
+            if ready is not None:
+                ready()
+        except Exception as exc:  # noqa: BLE001 - report, do not crash the probe
+            return JSONResponse({"status": "not_ready", "service": service, "reason": str(exc)},
+                                status_code=503)
+        return JSONResponse({"status": "ready", "service": service})
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def current_identity(request: Request) -> Identity:
+    """The caller as the gateway vouched for it; 401 without a valid signed header."""
+    try:
+        identity = verify(request.headers.get(HEADER), request.app.state.internal_secret)
+    except IdentityError as exc:
+        raise ApiError(401, "unauthorized", f"{exc}: services accept requests only from the gateway") from exc
+    tenant_var.set(identity.tenant_id)
+    return identity
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A read session for the request (writes use `unit_of_work` explicitly)."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+IdentityDep = Annotated[Identity, Depends(current_identity)]
+SessionDep = Annotated[Session, Depends(db_session)]
+
+
+async def no_lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield

@@ -1,0 +1,127 @@
+"""Start, watch and stop the processes of one Rapport stack."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from stack.infra import ROOT
+
+SERVICES = ("insight", "network", "content", "scoring")
+
+
+@dataclass
+class Proc:
+    name: str
+    app: str
+    port: int
+    popen: subprocess.Popen[bytes] | None = None
+
+
+@dataclass
+class Stack:
+    """A gateway on `gateway_port`; service APIs on base+1..4, their workers on base+11..14."""
+
+    env: dict[str, str]
+    log_dir: Path
+    gateway_port: int = 8080
+    service_base_port: int = 8100
+    procs: dict[str, Proc] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for i, name in enumerate(SERVICES, start=1):
+            self.procs[name] = Proc(name, f"services.{name}.main:app", self.service_base_port + i)
+            self.procs[f"{name}-worker"] = Proc(f"{name}-worker", f"services.{name}.worker:app",
+                                                self.service_base_port + 10 + i)
+        self.procs["gateway"] = Proc("gateway", "gateway.main:app", self.gateway_port)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def process_env(self) -> dict[str, str]:
+        env = {**os.environ, **self.env, "RAPPORT_GATEWAY_PORT": str(self.gateway_port)}
+        for name in SERVICES:
+            env[f"RAPPORT_{name.upper()}_URL"] = f"http://127.0.0.1:{self.procs[name].port}"
+        return env
+
+    def start(self, timeout: float = 120) -> None:
+        apis = list(SERVICES)
+        self._launch(apis)
+        self.wait_ready(apis, timeout)
+        workers = [f"{s}-worker" for s in SERVICES]
+        self._launch([*workers, "gateway"])
+        self.wait_ready([*workers, "gateway"], timeout)
+
+    def _launch(self, names: list[str]) -> None:
+        env = self.process_env()
+        for name in names:
+            proc = self.procs[name]
+            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child
+            proc.popen = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", proc.app, "--host", "127.0.0.1", "--port", str(proc.port),
+                 "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "20"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            log.close()
+
+    def wait_ready(self, names: list[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(names)
+        last: dict[str, str] = {}
+        with httpx.Client(timeout=2) as client:
+            while pending:
+                for name in list(pending):
+                    proc = self.procs[name]
+                    if proc.popen is not None and proc.popen.poll() is not None:
+                        raise RuntimeError(f"{name} exited with {proc.popen.returncode}; "
+                                           f"log tail:\n{self.log_tail(name)}")
+                    try:
+                        r = client.get(f"http://127.0.0.1:{proc.port}/ready")
+                        if r.status_code == 200:
+                            pending.remove(name)
+                        else:
+                            last[name] = r.text
+                    except httpx.HTTPError as exc:
+                        last[name] = repr(exc)
+                if pending and time.monotonic() > deadline:
+                    details = "; ".join(f"{n}: {last.get(n, '?')}" for n in pending)
+                    raise RuntimeError(f"not ready after {timeout:.0f} s: {details}")
+                time.sleep(0.2)
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process (no graceful shutdown), as a crash would."""
+        proc = self.procs[name]
+        if proc.popen is not None and proc.popen.poll() is None:
+            proc.popen.send_signal(signal.SIGKILL)
+            proc.popen.wait(timeout=30)
+
+    def restart(self, name: str, timeout: float = 120) -> None:
+        self.kill(name)
+        self._launch([name])
+        self.wait_ready([name], timeout)
+
+    def stop(self, timeout: float = 30) -> None:
+        running = [p for p in self.procs.values() if p.popen is not None and p.popen.poll() is None]
+        for proc in running:
+            assert proc.popen is not None
+            proc.popen.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in running:
+            assert proc.popen is not None
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(timeout=10)
