@@ -41,6 +41,9 @@ def check_events(body: Any, *, tenant_id: str, max_batch: int) -> list[Event]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise _invalid(index, [], "an event must be a JSON object")
+        known = EVENT_TYPES.get(str(item.get("type")))
+        if known is not None and not known.ingestible:
+            raise _invalid(index, ["type"], f"{known.type} cannot be posted here; it is published by {known.owner}")
         try:
             event = validate(item)
         except EventInvalid as exc:
@@ -48,9 +51,6 @@ def check_events(body: Any, *, tenant_id: str, max_batch: int) -> list[Event]:
             error = _invalid(index, first.loc, first.msg)
             error.details = [{"loc": [index, *e.loc], "msg": e.msg} for e in exc.errors]
             raise error from exc
-        et = EVENT_TYPES[event["type"]]
-        if not et.ingestible:
-            raise _invalid(index, ["type"], f"{et.type} cannot be posted here; it is published by {et.owner}")
         if event["tenantid"] != tenant_id:
             raise ApiError(403, "forbidden", f"[{index}].tenantid {event['tenantid']!r} is not the caller's tenant",
                            [{"loc": [index, "tenantid"], "msg": "differs from the caller's tenant"}])

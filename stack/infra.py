@@ -39,3 +39,7 @@ def fresh_database(name: str) -> str:
 
 def stop_kafka() -> None:
     _script("kafka.sh", "stop")
+
+
+def drop_database(name: str) -> None:
+    _script("postgres.sh", "dropdb", name)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -70,9 +70,10 @@ def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
 def insert_ignore(session: Session, model: type[Base], values: dict[str, Any], *, keys: list[str]) -> bool:
     """INSERT … ON CONFLICT (keys) DO NOTHING; True when the row was inserted."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
-    return bool(result.rowcount)
+    table = cast(Table, model.__table__)
+    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+            .returning(table.c[keys[0]]))  # rowcount is not reliable here on every driver
+    return session.execute(stmt).first() is not None
 
 
 def ping(engine: Engine) -> None:

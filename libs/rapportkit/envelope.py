@@ -45,7 +45,7 @@ def _validator(event_type: str) -> Draft202012Validator:
 
 def _errors(validator: Draft202012Validator, value: Any) -> list[FieldError]:
     found = []
-    for err in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
+    for err in validator.iter_errors(value):
         loc: Loc = list(err.absolute_path)
         msg = err.message
         required = _REQUIRED.match(msg) if err.validator == "required" else None
@@ -58,7 +58,7 @@ def _errors(validator: Draft202012Validator, value: Any) -> list[FieldError]:
         elif len(msg) > 300:
             msg = msg[:300] + "…"
         found.append(FieldError(loc=loc, msg=msg))
-    return found
+    return sorted(found, key=lambda e: [str(p) for p in e.loc])
 
 
 def parse_time(value: str) -> datetime:

@@ -1,0 +1,68 @@
+"""Fixtures for integration tests: the real Kafka broker and PostgreSQL, started by the project's
+own scripts, and a whole stack on PostgreSQL. Infrastructure that cannot start FAILS the tests
+that need it (pytest.fail), it never skips them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rapportkit.kafka import ensure_topics
+from stack import infra
+from stack.processes import SERVICES, Stack
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def kafka() -> str:
+    try:
+        bootstrap = infra.start_kafka()
+        ensure_topics(bootstrap)
+    except (infra.InfraError, RuntimeError) as exc:
+        pytest.fail(f"the real Kafka broker could not be started: {exc}")
+    return bootstrap
+
+
+@pytest.fixture(scope="session")
+def postgres() -> None:
+    try:
+        infra.start_postgres()
+    except infra.InfraError as exc:
+        pytest.fail(f"PostgreSQL could not be started: {exc}")
+
+
+@pytest.fixture(scope="session")
+def pg_url(postgres: None) -> Iterator[str]:
+    """A fresh PostgreSQL database for building-block tests."""
+    name = f"rapport_it_{uuid.uuid4().hex[:8]}"
+    yield infra.fresh_database(name)
+    infra.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def stack(kafka: str, postgres: None) -> Iterator[Stack]:
+    """The whole stack (four services with workers, and the gateway) on PostgreSQL."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "RAPPORT_BOOTSTRAP_TOKEN": f"test-{secrets.token_hex(8)}",
+        "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32),
+        "RAPPORT_DATA_DIR": str(ARTIFACTS / "stack"),
+        "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
+    }
+    for service in SERVICES:
+        env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"rapport_it_{service}")
+    port = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
+    running = Stack(env=env, log_dir=ARTIFACTS / "stack-logs", gateway_port=port, service_base_port=port + 20)
+    try:
+        running.start()
+    except RuntimeError as exc:
+        running.stop()
+        pytest.fail(f"the stack did not start: {exc}")
+    yield running
+    running.stop()

@@ -1,0 +1,67 @@
+"""Helpers for integration tests: events, polling, reading topics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+from kafka import KafkaConsumer, TopicPartition
+
+from rapportkit import jsonutil
+
+T = TypeVar("T")
+
+
+def new_rep() -> str:
+    return f"rep-{uuid.uuid4().hex[:10]}"
+
+
+def profile_viewed(tenant: str, rep: str, *, when: str = "2026-11-20T10:00:00Z", person: str = "ada") -> dict[str, Any]:
+    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "tests", "type": "rapport.insight.profile.viewed",
+            "time": when, "tenantid": tenant,
+            "data": {"rep_id": rep, "person": {"profile_url": f"https://www.linkedin.com/in/{person}/"}}}
+
+
+def eventually(probe: Callable[[], T | None], *, timeout: float, interval: float = 0.1, what: str = "condition") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s")
+        time.sleep(interval)
+
+
+def read_topic(bootstrap: str, topic: str, match: Callable[[Any], bool], *, timeout: float = 15) -> list[Any]:
+    """Every message of `topic` (from the beginning) for which `match(message)` is true."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=1000)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    end = consumer.end_offsets(partitions)
+    found: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            found.extend(r for r in records if match(r))
+        if all(consumer.position(tp) >= end[tp] for tp in partitions):
+            break
+    consumer.close()
+    return found
+
+
+def score_raw(client: httpx.Client, rep: str, date: str, tenant_token: str) -> dict[str, Any] | None:
+    r = client.get(f"/v1/reps/{rep}/score", params={"date": date}, headers={"Authorization": f"Bearer {tenant_token}"})
+    return r.json() if r.status_code == 200 else None
+
+
+def as_event(message: Any) -> Any:
+    """The message's CloudEvent, or None for a message that is not JSON (the DLQ tests write some)."""
+    try:
+        return jsonutil.loads(message.value)
+    except ValueError:
+        return None

@@ -1,0 +1,27 @@
+"""Person keys per CONTRACTS.md, with hand-written expectations."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapportkit.people import person_key
+
+
+@pytest.mark.parametrize(
+    ("person", "key"),
+    [
+        ({"profile_url": "https://www.LinkedIn.com/in/Ada-Lovelace/"}, "linkedin.com/in/ada-lovelace"),
+        ({"profile_url": "http://linkedin.com/in/ada?trk=public#about"}, "linkedin.com/in/ada"),
+        ({"profile_url": "linkedin.com/in/ada/", "email": "x@y.z"}, "linkedin.com/in/ada"),
+        ({"profile_url": "https://www.linkedin.com:443/in/ada"}, "linkedin.com/in/ada"),
+        ({"profile_url": "  ", "email": " Ada@Example.COM "}, "ada@example.com"),
+        ({"email": "ada@example.com", "name": "Ada"}, "ada@example.com"),
+    ],
+)
+def test_person_key(person: dict[str, str], key: str) -> None:
+    assert person_key(person) == key
+
+
+def test_person_without_url_or_email_has_no_key() -> None:
+    with pytest.raises(ValueError):
+        person_key({"name": "Ada"})
