@@ -10,6 +10,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
 from rapportkit.logs import tenant_var

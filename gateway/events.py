@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
+
+from gateway.auth import CallerDep
 from rapportkit import jsonutil
 from rapportkit.catalog import EVENT_TYPES
 from rapportkit.envelope import Event, EventInvalid, validate
 from rapportkit.errors import ApiError
-
-from gateway.auth import CallerDep
 
 router = APIRouter(tags=["events"])
 OWNER_OF_DOMAIN = {"insight": "insight", "network": "network", "content": "content", "outcome": "scoring"}

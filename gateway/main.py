@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from rapportkit.logs import setup_logging
-from rapportkit.web import create_app
 
 from gateway import events, reads
 from gateway.settings import GatewaySettings
 from gateway.upstream import Upstreams
+from rapportkit.logs import setup_logging
+from rapportkit.web import create_app
 
 settings = GatewaySettings()
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 from fastapi.responses import Response
+
 from rapportkit.errors import ApiError
 from rapportkit.identity import HEADER, Identity, sign
 from rapportkit.logs import request_id_var

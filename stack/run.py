@@ -16,7 +16,6 @@ from pathlib import Path
 from types import FrameType
 
 from rapportkit.kafka import ensure_topics
-
 from stack import infra
 from stack.processes import Stack
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rapportkit.envelope import Event, parse_time
-from rapportkit.people import person_key
 from sqlalchemy.orm import Session
 
+from rapportkit.envelope import Event, parse_time
+from rapportkit.people import person_key
 from services.insight.models import ProfileView
 
 

@@ -1,7 +1,6 @@
 """The insight service: accounts, ICP, buying centres, signals and rep research."""
 
 from rapportkit.service import domain_spec
-
 from services.insight.ingest import INGEST_HANDLERS
 
 spec = domain_spec("insight", package_file=__file__, title="Rapport insight service",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from rapportkit.catalog import EVENT_TYPES
 from rapportkit.consumer import Handler
 from rapportkit.envelope import Event, parse_time
-from sqlalchemy.orm import Session
-
 from services.scoring.models import RepActivityDay
 
 PILLAR_OF_DOMAIN = {"insight": "insight", "network": "connect", "content": "engage"}

@@ -61,7 +61,8 @@ def test_time_must_be_an_rfc3339_timestamp_with_offset(time: str) -> None:
 
 
 def test_unknown_type_and_bad_tenant_are_refused() -> None:
-    assert errors_of({**BASE, "type": "rapport.network.nope"}) == [(["type"], "unknown event type 'rapport.network.nope'")]
+    unknown = errors_of({**BASE, "type": "rapport.network.nope"})
+    assert unknown == [(["type"], "unknown event type 'rapport.network.nope'")]
     assert [loc for loc, _ in errors_of({**BASE, "tenantid": "Not Valid!"})] == [["tenantid"]]
 
 

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter
-from rapportkit.errors import not_found
-from rapportkit.web import IdentityDep, SessionDep
 from sqlalchemy import func, select
 
+from rapportkit.errors import not_found
+from rapportkit.web import IdentityDep, SessionDep
 from services.scoring.models import RepActivityDay
 
 router = APIRouter()
