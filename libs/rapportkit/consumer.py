@@ -1,11 +1,12 @@
 """The consumer loop: decode, dedupe, dispatch, commit; DLQ for what cannot be processed.
 
-Per poll, the messages are applied in one database transaction, each inside its own SAVEPOINT
-with its inbox row, so a failing message is rolled back alone and goes to `<topic>.dlq`
-(reason in headers) after the transaction commits; offsets are committed to Kafka only after
-that. A transient failure (the database unreachable, a lock timeout) rolls the batch back and
-replays it one message at a time with exponential backoff; a message still failing after
-`max_retries` goes to the DLQ too, and the loop carries on.
+Per poll, the messages are applied in one database transaction with their inbox rows (claimed
+in one statement). If a handler fails, that transaction is rolled back and the poll replayed one
+message per transaction, so only the failing message goes to `<topic>.dlq` (reason in headers).
+Offsets are committed to Kafka only after every message of the poll is applied or dead-lettered.
+A transient failure (the database unreachable, a lock timeout) rolls the batch back and replays
+it one message at a time with exponential backoff; a message still failing after `max_retries`
+goes to the DLQ too, and the loop carries on.
 """
 
 from __future__ import annotations
@@ -106,17 +107,37 @@ class ConsumerLoop:
             self.dead_letter(message, reason)
 
     def _apply_batch(self, decoded: list[tuple[Message, Event]]) -> list[tuple[Message, str]]:
+        """Happy path: the whole poll in one transaction, ids claimed in one statement. If any
+        handler fails, the transaction is rolled back and the poll is replayed one message at a
+        time, so only the failing message is dead-lettered."""
+        try:
+            applied: list[tuple[Message, bool]] = []
+            with unit_of_work(self.session_factory) as session:
+                fresh = inbox.claim_many(session, [(e["tenantid"], e["id"], e["type"]) for _, e in decoded])
+                for message, event in decoded:
+                    is_new = (event["tenantid"], event["id"]) in fresh
+                    if is_new:
+                        fresh.discard((event["tenantid"], event["id"]))  # a redelivery in the same poll
+                        self._dispatch(session, event)
+                    applied.append((message, is_new))
+            for message, is_new in applied:
+                self._count(message, is_new)
+            return []
+        except TRANSIENT:
+            raise
+        except Exception:  # noqa: BLE001 - isolate the poison message below
+            log.warning("a handler failed; replaying the poll one message at a time")
         failed: list[tuple[Message, str]] = []
-        with unit_of_work(self.session_factory) as session:
-            for message, event in decoded:
-                try:
-                    with session.begin_nested():
-                        self._apply(session, message, event)
-                except TRANSIENT:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a poison message must not stop the loop
-                    log.exception("handler failed", extra={"fields": {"event_id": event["id"]}})
-                    failed.append((message, f"handler failed: {exc!r}"))
+        for message, event in decoded:
+            try:
+                with unit_of_work(self.session_factory) as session:
+                    is_new = self._apply(session, event)
+                self._count(message, is_new)
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a poison message must not stop the loop
+                log.exception("handler failed", extra={"fields": {"event_id": event["id"]}})
+                failed.append((message, f"handler failed: {exc!r}"))
         return failed
 
     def _apply_one_by_one(self, decoded: list[tuple[Message, Event]]) -> None:
@@ -124,7 +145,8 @@ class ConsumerLoop:
             for attempt in range(self.max_retries + 1):
                 try:
                     with unit_of_work(self.session_factory) as session:
-                        self._apply(session, message, event)
+                        is_new = self._apply(session, event)
+                    self._count(message, is_new)
                     break
                 except TRANSIENT as exc:
                     if attempt == self.max_retries:
@@ -136,15 +158,22 @@ class ConsumerLoop:
                     self.dead_letter(message, f"handler failed: {exc!r}")
                     break
 
-    def _apply(self, session: Session, message: Message, event: Event) -> None:
+    def _apply(self, session: Session, event: Event) -> bool:
+        """Claim and dispatch one event in the caller's transaction; False for a duplicate."""
+        if not inbox.claim(session, event["tenantid"], event["id"], event["type"]):
+            return False
+        self._dispatch(session, event)
+        return True
+
+    def _dispatch(self, session: Session, event: Event) -> None:
         event_id_var.set(event["id"])
         tenant_var.set(event["tenantid"])
-        if not inbox.claim(session, event["tenantid"], event["id"], event["type"]):
-            self.metrics.consumed.labels(message.topic, "duplicate").inc()
-            return
         for handler in self.handlers[event["type"]]:
             handler(session, event)
-        self.metrics.consumed.labels(message.topic, "applied").inc()
+
+    def _count(self, message: Message, applied: bool) -> None:
+        """Count after the commit, so a rolled-back attempt is not counted."""
+        self.metrics.consumed.labels(message.topic, "applied" if applied else "duplicate").inc()
 
     def dead_letter(self, message: Message, reason: str) -> None:
         headers = [

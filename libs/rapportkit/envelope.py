@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 from rapportkit.catalog import ENVELOPE, EVENT_TYPES, EventType, event_schema
@@ -73,8 +75,26 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@cache
+def _fast_check(event_type: str) -> Callable[[Any], Any]:
+    """A compiled validator (fastjsonschema, ~20x faster) for the common case of a valid event."""
+    schema = {k: v for k, v in event_schema(event_type).items() if not k.startswith("$")}
+    return fastjsonschema.compile(schema)
+
+
 def validate(event: Any) -> Event:
-    """Validate one event against the envelope and its type's schema; return it normalised."""
+    """Validate one event against the envelope and its type's schema; return it normalised.
+
+    Valid events take the compiled fast path; an invalid one is re-checked with jsonschema,
+    which names every failing field.
+    """
+    if isinstance(event, dict) and isinstance(event.get("type"), str) and event["type"] in EVENT_TYPES:
+        try:
+            _fast_check(event["type"])(event)
+            when = parse_time(event["time"])
+            return {**event, "time": format_time(when), "datacontenttype": "application/json"}
+        except (fastjsonschema.JsonSchemaException, ValueError, TypeError):
+            pass
     errors = _errors(_envelope_validator, event)
     if errors:
         raise EventInvalid(errors)

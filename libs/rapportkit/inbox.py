@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, String
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from rapportkit.db import Base, insert_ignore
@@ -24,3 +26,21 @@ def claim(session: Session, tenant_id: str, event_id: str, event_type: str) -> b
     """Record the event as applied; False when it already was (the caller then skips it)."""
     values = {"tenant_id": tenant_id, "event_id": event_id, "event_type": event_type, "processed_at": utcnow()}
     return insert_ignore(session, InboxRow, values, keys=["tenant_id", "event_id"])
+
+
+def claim_many(session: Session, events: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
+    """Claim many (tenant_id, event_id, event_type) at once; returns the (tenant, id) pairs that were new."""
+    if not events:
+        return set()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    unique = list({(t, i): (t, i, ty) for t, i, ty in events}.values())
+    fresh: set[tuple[str, str]] = set()
+    for start in range(0, len(unique), 500):
+        rows = [{"tenant_id": t, "event_id": i, "event_type": ty, "processed_at": now}
+                for t, i, ty in unique[start:start + 500]]
+        stmt = (insert(InboxRow.__table__).values(rows)  # type: ignore[arg-type]
+                .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+                .returning(InboxRow.tenant_id, InboxRow.event_id))
+        fresh.update((t, i) for t, i in session.execute(stmt))
+    return fresh

@@ -27,21 +27,33 @@ IngestHandlers = Mapping[str, IngestHandler]
 
 
 def apply_events(session: Session, events: list[Event], handlers: IngestHandlers) -> tuple[int, int]:
-    """Apply events in the caller's transaction; returns (accepted, duplicates)."""
+    """Apply events in the caller's transaction; returns (accepted, duplicates).
+
+    Three statements per batch whatever its size: the handled events' ids are claimed in the
+    inbox, the others are looked up in the outbox, and every event to publish is staged in order.
+    """
+    handled = [(e["tenantid"], e["id"], e["type"]) for e in events if e["type"] in handlers]
+    claimed = inbox.claim_many(session, handled)
+    known: set[tuple[str, str]] = set()
+    for tenant in {e["tenantid"] for e in events if e["type"] not in handlers}:
+        plain_ids = [e["id"] for e in events if e["tenantid"] == tenant and e["type"] not in handlers]
+        known.update((tenant, i) for i in outbox.known_ids(session, tenant, plain_ids))
+    to_publish: list[Event] = []
     accepted = duplicates = 0
     for event in events:
+        key = (event["tenantid"], event["id"])
         handler = handlers.get(event["type"])
-        if handler is None:
-            fresh = outbox.add(session, event)
-        else:
-            fresh = inbox.claim(session, event["tenantid"], event["id"], event["type"])
-            if fresh:
-                for published in handler(session, event):
-                    outbox.add(session, published)
-        if fresh:
-            accepted += 1
+        if handler is not None and key in claimed:
+            claimed.discard(key)  # the same id twice in one batch counts once
+            to_publish.extend(handler(session, event))
+        elif handler is None and key not in known:
+            known.add(key)
+            to_publish.append(event)
         else:
             duplicates += 1
+            continue
+        accepted += 1
+    outbox.add_many(session, to_publish)
     return accepted, duplicates
 
 

@@ -22,6 +22,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from rapportkit import jsonutil
@@ -66,6 +68,20 @@ def _values(event: Event) -> dict[str, object]:
 def add(session: Session, event: Event) -> bool:
     """Stage `event` for publication in the caller's transaction; False if its id is already here."""
     return insert_ignore(session, OutboxRow, _values(event), keys=["tenant_id", "event_id"])
+
+
+def add_many(session: Session, events: list[Event]) -> int:
+    """Stage many events in one statement per 500, in order; events already here are skipped."""
+    if not events:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    added = 0
+    for start in range(0, len(events), 500):
+        rows = [_values(e) for e in events[start:start + 500]]
+        stmt = (insert(OutboxRow.__table__).values(rows)  # type: ignore[arg-type]
+                .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]).returning(OutboxRow.seq))
+        added += len(session.execute(stmt).all())
+    return added
 
 
 def known_ids(session: Session, tenant_id: str, event_ids: list[str]) -> set[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from rapportkit.catalog import EVENT_TYPES
@@ -17,12 +19,12 @@ def count_activity(session: Session, event: Event) -> None:
     pillar = PILLAR_OF_DOMAIN.get(EVENT_TYPES[event["type"]].domain)
     if not rep_id or pillar is None:
         return
-    key = (event["tenantid"], rep_id, parse_time(event["time"]).date(), pillar)
-    row = session.get(RepActivityDay, key)
-    if row is None:
-        row = RepActivityDay(tenant_id=key[0], rep_id=key[1], day=key[2], pillar=key[3], events=0)
-        session.add(row)
-    row.events += 1
+    table = RepActivityDay.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(tenant_id=event["tenantid"], rep_id=rep_id, day=parse_time(event["time"]).date(),
+                                pillar=pillar, events=1)
+    session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id", "day", "pillar"],
+                                               set_={"events": table.c.events + 1}))
 
 
 HANDLERS: dict[str, list[Handler]] = {
