@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from rapportkit.db import Base
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from rapportkit.db import Base
 
 
 class RepActivityDay(Base):

@@ -2,7 +2,6 @@
 
 from rapportkit.catalog import TOPICS
 from rapportkit.service import domain_spec
-
 from services.scoring.api.routes import router
 from services.scoring.events import HANDLERS
 
