@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 from pathlib import Path
 
@@ -20,10 +22,21 @@ def _script(name: str, *args: str) -> str:
     return proc.stdout.strip()
 
 
+KAFKA_PORT = int(os.environ.get("RAPPORT_KAFKA_PORT", "9092"))
+
+
+def kafka_running() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", KAFKA_PORT), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def start_kafka() -> str:
     """Start (or find) the local broker; returns its bootstrap address."""
     _script("kafka.sh", "start")
-    return "127.0.0.1:9092"
+    return f"127.0.0.1:{KAFKA_PORT}"
 
 
 def start_postgres() -> None:

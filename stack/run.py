@@ -30,9 +30,10 @@ def main() -> int:
     started_kafka = False
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
     if not bootstrap:
-        print("starting the local Kafka broker (first run fetches its jars through Maven)…", flush=True)
+        started_kafka = not infra.kafka_running()
+        if started_kafka:
+            print("starting the local Kafka broker (the first run fetches its jars through Maven)…", flush=True)
         bootstrap = infra.start_kafka()
-        started_kafka = True
     env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     created = ensure_topics(bootstrap)
     if created:
