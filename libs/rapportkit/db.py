@@ -7,7 +7,7 @@ SQLite (the embedded default) gets WAL, a busy timeout and real SAVEPOINT suppor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -67,11 +67,19 @@ def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
         session.close()
 
 
+def dialect_insert(session: Session) -> Callable[[Table], Any]:
+    """The INSERT construct with ON CONFLICT support for the session's database."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def table_of(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
 def insert_ignore(session: Session, model: type[Base], values: dict[str, Any], *, keys: list[str]) -> bool:
     """INSERT … ON CONFLICT (keys) DO NOTHING; True when the row was inserted."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = cast(Table, model.__table__)
-    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    table = table_of(model)
+    stmt = (dialect_insert(session)(table).values(**values).on_conflict_do_nothing(index_elements=keys)
             .returning(table.c[keys[0]]))  # rowcount is not reliable here on every driver
     return session.execute(stmt).first() is not None
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, String
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from rapportkit.db import Base, insert_ignore
+from rapportkit.db import Base, dialect_insert, insert_ignore, table_of
 from rapportkit.outbox import utcnow
 
 
@@ -32,14 +30,14 @@ def claim_many(session: Session, events: list[tuple[str, str, str]]) -> set[tupl
     """Claim many (tenant_id, event_id, event_type) at once; returns the (tenant, id) pairs that were new."""
     if not events:
         return set()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     now = utcnow()
     unique = list({(t, i): (t, i, ty) for t, i, ty in events}.values())
     fresh: set[tuple[str, str]] = set()
     for start in range(0, len(unique), 500):
         rows = [{"tenant_id": t, "event_id": i, "event_type": ty, "processed_at": now}
                 for t, i, ty in unique[start:start + 500]]
-        stmt = (insert(InboxRow.__table__).values(rows)  # type: ignore[arg-type]
+        stmt = (insert(table_of(InboxRow)).values(rows)
                 .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
                 .returning(InboxRow.tenant_id, InboxRow.event_id))
         fresh.update((t, i) for t, i in session.execute(stmt))

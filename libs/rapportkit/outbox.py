@@ -22,12 +22,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from rapportkit import jsonutil
-from rapportkit.db import Base, insert_ignore
+from rapportkit.db import Base, dialect_insert, insert_ignore, table_of
 from rapportkit.envelope import Event, event_type, partition_key
 
 PENDING, PUBLISHED, FAILED = "pending", "published", "failed"
@@ -74,11 +72,11 @@ def add_many(session: Session, events: list[Event]) -> int:
     """Stage many events in one statement per 500, in order; events already here are skipped."""
     if not events:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     added = 0
     for start in range(0, len(events), 500):
         rows = [_values(e) for e in events[start:start + 500]]
-        stmt = (insert(OutboxRow.__table__).values(rows)  # type: ignore[arg-type]
+        stmt = (insert(table_of(OutboxRow)).values(rows)
                 .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]).returning(OutboxRow.seq))
         added += len(session.execute(stmt).all())
     return added

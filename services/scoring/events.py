@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from rapportkit.catalog import EVENT_TYPES
 from rapportkit.consumer import Handler
+from rapportkit.db import dialect_insert, table_of
 from rapportkit.envelope import Event, parse_time
 from services.scoring.models import RepActivityDay
 
@@ -19,10 +18,10 @@ def count_activity(session: Session, event: Event) -> None:
     pillar = PILLAR_OF_DOMAIN.get(EVENT_TYPES[event["type"]].domain)
     if not rep_id or pillar is None:
         return
-    table = RepActivityDay.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(tenant_id=event["tenantid"], rep_id=rep_id, day=parse_time(event["time"]).date(),
-                                pillar=pillar, events=1)
+    table = table_of(RepActivityDay)
+    day = parse_time(event["time"]).date()
+    stmt = dialect_insert(session)(table).values(tenant_id=event["tenantid"], rep_id=rep_id, day=day,
+                                                 pillar=pillar, events=1)
     session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id", "day", "pillar"],
                                                set_={"events": table.c.events + 1}))
 

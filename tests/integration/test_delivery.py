@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from typing import Any
 
 import httpx
 from kafka import KafkaProducer
@@ -76,11 +77,11 @@ def test_killing_workers_mid_stream_loses_nothing_and_double_counts_nothing(stac
 
     expected = batches * per_batch
     with httpx.Client(base_url=stack.gateway_url) as client:
-        def all_counted() -> dict[str, object] | None:
+        def all_counted() -> dict[str, Any] | None:
             score = score_raw(client, rep, DAY, token)
             return score if score and score["factors"][0]["raw"] >= expected else None
 
-        score = eventually(all_counted, timeout=60, what=f"{expected} events counted")
+        eventually(all_counted, timeout=60, what=f"{expected} events counted")
         time.sleep(2)
         score = score_raw(client, rep, DAY, token)
     assert score is not None and score["factors"][0]["raw"] == expected

@@ -18,7 +18,7 @@ BASE: dict[str, Any] = {
 }
 
 
-def errors_of(event: dict[str, Any]) -> list[tuple[list[object], str]]:
+def errors_of(event: dict[str, Any]) -> list[tuple[list[str | int], str]]:
     with pytest.raises(EventInvalid) as caught:
         validate(event)
     return [(e.loc, e.msg) for e in caught.value.errors]
