@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import events, reads
+from gateway import events
+from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
 from gateway.upstream import Upstreams
 from rapportkit.logs import setup_logging
@@ -29,4 +30,5 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = create_app(service="gateway", title="Rapport API", lifespan=lifespan,
                  description="Social selling activity tracker: events in, scores and reports out.")
 app.include_router(events.router)
-app.include_router(reads.router)
+for router in ROUTERS:
+    app.include_router(router)

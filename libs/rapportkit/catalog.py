@@ -112,6 +112,11 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
      "A person was mapped into an account's buying centre."),
     ("insight.stakeholder.departed", "insight", obj({"stakeholder_id": ID, "account_id": ID}),
      "A stakeholder left the account's buying centre."),
+    ("insight.account.quadrant_changed", "insight",
+     obj({"account_id": ID, "quadrant": enum(QUADRANTS), "customer_status": enum(["high", "low"]),
+          "centre_size": enum(["small", "large"]), "stakeholders": {"type": "integer", "minimum": 0}},
+         {"previous_quadrant": {"anyOf": [enum(QUADRANTS), {"type": "null"}]}}),
+     "An account moved into another contingency quadrant (customer status × buying-centre size)."),
     ("insight.profile.viewed", "insight", obj({"rep_id": ID, "person": PERSON}),
      "A rep researched a person's profile."),
     ("insight.signal.captured", "insight",
@@ -184,12 +189,15 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
      "A service finished erasing a person."),
 ]
 
+# Types a service derives and publishes itself; callers cannot post them.
+DERIVED = {"insight.account.quadrant_changed"}
+
 EVENT_TYPES: dict[str, EventType] = {}
 for _suffix, _owner, _data, _summary in _DEFS:
     _domain = _suffix.split(".", 1)[0]
     EVENT_TYPES[f"rapport.{_suffix}"] = EventType(
         type=f"rapport.{_suffix}", domain=_domain, owner=_owner, data=_data, summary=_summary,
-        ingestible=_domain in ("insight", "network", "content", "outcome"),
+        ingestible=_domain in ("insight", "network", "content", "outcome") and _suffix not in DERIVED,
     )
 
 INGESTIBLE_TYPES = sorted(t for t, et in EVENT_TYPES.items() if et.ingestible)

@@ -17,6 +17,10 @@ from stack import infra
 from stack.processes import SERVICES, Stack
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Several test runs can share the machine: each picks its own ports, databases and broker
+# (RAPPORT_KAFKA_PORT / RAPPORT_KAFKA_CONTROLLER_PORT select the local broker).
+GATEWAY_PORT = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
+DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +44,7 @@ def postgres() -> None:
 @pytest.fixture(scope="session")
 def pg_url(postgres: None) -> Iterator[str]:
     """A fresh PostgreSQL database for building-block tests."""
-    name = f"rapport_it_{uuid.uuid4().hex[:8]}"
+    name = f"{DB_PREFIX}_{uuid.uuid4().hex[:8]}"
     yield infra.fresh_database(name)
     infra.drop_database(name)
 
@@ -52,13 +56,13 @@ def stack(kafka: str, postgres: None) -> Iterator[Stack]:
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "RAPPORT_BOOTSTRAP_TOKEN": f"test-{secrets.token_hex(8)}",
         "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32),
-        "RAPPORT_DATA_DIR": str(ARTIFACTS / "stack"),
+        "RAPPORT_DATA_DIR": str(ARTIFACTS / DB_PREFIX),
         "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
     }
     for service in SERVICES:
-        env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"rapport_it_{service}")
-    port = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
-    running = Stack(env=env, log_dir=ARTIFACTS / "stack-logs", gateway_port=port, service_base_port=port + 20)
+        env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{DB_PREFIX}_{service}")
+    running = Stack(env=env, log_dir=ARTIFACTS / f"{DB_PREFIX}-logs", gateway_port=GATEWAY_PORT,
+                    service_base_port=GATEWAY_PORT + 20)
     try:
         running.start()
     except RuntimeError as exc:
