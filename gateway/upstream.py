@@ -41,8 +41,10 @@ class Upstreams:
                            f"the {service} service is unavailable ({type(exc).__name__}); retry later") from exc
 
     async def forward(self, service: str, request: Request, identity: Identity) -> Response:
-        """Pass a read through to its owning service, unchanged."""
+        """Pass a request through to its owning service unchanged (path, query, JSON body)."""
+        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else None
         upstream = await self.call(service, request.method, request.url.path, identity,
-                                   params=request.query_params.multi_items())
+                                   params=request.query_params.multi_items(), content=body,
+                                   content_type=request.headers.get("content-type", "application/json"))
         return Response(upstream.content, status_code=upstream.status_code,
                         media_type=upstream.headers.get("content-type", "application/json"))
