@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
 
 typecheck: $(VENV)/.installed
-	@$(VENV)/bin/mypy libs/rapportkit services gateway stack bench tests
+	@$(VENV)/bin/mypy libs/rapportkit services gateway stack bench importers tests
 
 unit: $(VENV)/.installed
 	@$(PY) -m pytest tests/unit -q

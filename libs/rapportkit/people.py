@@ -16,14 +16,10 @@ def normalise_profile_url(url: str) -> str:
     if "://" not in text:
         text = "//" + text
     parts = urlsplit(text)
-    host = parts.netloc.lower()
-    if "@" in host:
-        host = host.split("@", 1)[1]
-    host = host.removeprefix("www.")
-    if host.endswith(":80") or host.endswith(":443"):
+    host = parts.netloc.lower().rsplit("@", 1)[-1].removeprefix("www.")
+    if host.endswith((":80", ":443")):
         host = host.rsplit(":", 1)[0]
-    path = parts.path.lower().rstrip("/")
-    return f"{host}{path}"
+    return host + parts.path.lower().rstrip("/")
 
 
 def person_key(person: Mapping[str, Any]) -> str:
