@@ -131,18 +131,23 @@ def freshness(stack: Stack, token: str) -> list[float]:
     latencies: list[float] = []
     with httpx.Client(base_url=stack.gateway_url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as c:
         for n in range(FRESHNESS):
-            ev = event(rep, 0)
+            ev = {**event(rep, 0), "type": "rapport.insight.profile.viewed",
+                  "data": {"rep_id": rep, "person": {"profile_url": f"https://www.linkedin.com/in/f{n}"}}}
             started = time.perf_counter()
             assert c.post("/v1/events", json=ev).status_code == 202
             while True:
                 r = c.get(f"/v1/reps/{rep}/score", params={"date": "2026-11-01"})
-                if r.status_code == 200 and r.json()["factors"][1]["raw"] >= n + 1:
+                if r.status_code == 200 and research_actions(r.json()) >= n + 1:
                     break
                 if time.perf_counter() - started > 30:
                     raise RuntimeError("an event took over 30 s to reach the score")
                 time.sleep(0.005)
             latencies.append(time.perf_counter() - started)
     return latencies
+
+
+def research_actions(score: dict[str, Any]) -> float:
+    return float(next(f["raw"] for f in score["factors"] if f["name"] == "research_actions"))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from datetime import date
+from typing import Any, Literal
 
-from gateway.auth import CallerDep
-from gateway.upstream import Upstreams
+from fastapi import APIRouter
+
+from gateway.forward import forward
 
 router = APIRouter(tags=["scoring"])
 
-
-@router.get("/v1/reps/{rep_id}/score", summary="A rep's current (or a past day's) score")
-async def rep_score(rep_id: str, request: Request, caller: CallerDep) -> Response:
-    upstreams: Upstreams = request.app.state.upstreams
-    return await upstreams.forward("scoring", request, caller)
+forward(router, "scoring", "GET", "/v1/reps/{rep_id}/score", "A rep's score for a day (default today)", date=date)
+forward(router, "scoring", "GET", "/v1/reps/{rep_id}/score/history", "A rep's daily scores (default 90 days)",
+        from_=date, to=date)
+forward(router, "scoring", "GET", "/v1/leaderboard", "Reps ranked by total score", team_id=str, date=date, limit=int)
+forward(router, "scoring", "GET", "/v1/reps/{rep_id}/alerts", "A rep's dark-side alerts with evidence", kind=str)
+forward(router, "scoring", "GET", "/v1/reports/outcomes", "Outcomes by rep or team",
+        group_by=Literal["rep", "team"], from_=date, to=date)
+forward(router, "scoring", "GET", "/v1/reports/evidence", "Rank correlation of pillars with outcomes", date=date)
+forward(router, "scoring", "GET", "/v1/accounts/{account_id}/recommendation",
+        "An account's contingency quadrant and recommended approach")
+forward(router, "scoring", "GET", "/v1/settings/scoring", "The tenant's scoring settings")
+forward(router, "scoring", "PUT", "/v1/settings/scoring", "Change the tenant's scoring settings (admin)",
+        body=dict[str, Any])

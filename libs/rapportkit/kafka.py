@@ -7,6 +7,7 @@ Producers: `acks="all"`, idempotence on, flushed and closed at shutdown (the cal
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -57,7 +58,10 @@ def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id
 
 
 def ensure_topics(bootstrap: str, *, partitions: int = DEFAULT_PARTITIONS, wait_seconds: float = 60) -> list[str]:
-    """Create every catalog topic and its DLQ twin if missing; returns the names created."""
+    """Create every catalog topic and its DLQ twin if missing; returns the names created.
+
+    Replication factor: RAPPORT_TOPIC_REPLICATION (default 1, the local single broker)."""
+    replication = int(os.environ.get("RAPPORT_TOPIC_REPLICATION", "1"))
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -72,7 +76,7 @@ def ensure_topics(bootstrap: str, *, partitions: int = DEFAULT_PARTITIONS, wait_
         missing = [t for t in ALL_TOPICS if t not in existing]
         if missing:
             try:
-                admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+                admin.create_topics([NewTopic(t, partitions, replication) for t in missing])
             except TopicAlreadyExistsError:
                 pass
         return missing

@@ -20,7 +20,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 
 from rapportkit.consumer import ConsumerLoop, HandlerMap
-from rapportkit.db import make_engine, make_session_factory, ping
+from rapportkit.db import SessionFactory, make_engine, make_session_factory, ping
 from rapportkit.ingest import IngestHandlers, ingest_router
 from rapportkit.kafka import close_producer, make_producer
 from rapportkit.logs import setup_logging
@@ -44,6 +44,8 @@ class ServiceSpec:
     ingest_handlers: IngestHandlers = field(default_factory=dict)
     consumes: Sequence[str] = ()
     handlers: HandlerMap = field(default_factory=dict)
+    # more background loops of the worker, each made from the session factory, run until stopped
+    loops: Sequence[Callable[[SessionFactory], Callable[[threading.Event], None]]] = ()
 
 
 def domain_spec(name: str, *, package_file: str, title: str, domain: str | None = None,
@@ -105,6 +107,8 @@ def worker_app(spec: ServiceSpec) -> FastAPI:
                                 backoff_seconds=settings.consumer_backoff_seconds)
             state["consumer"] = loop
             threads.append(threading.Thread(target=_guard(loop.run, stop), name="consumer", daemon=True))
+        for i, make_loop in enumerate(spec.loops):
+            threads.append(threading.Thread(target=_guard(make_loop(factory), stop), name=f"loop-{i}", daemon=True))
         for t in threads:
             t.start()
         log.info("worker started", extra={"fields": {"topics": list(spec.consumes)}})
@@ -116,17 +120,22 @@ def worker_app(spec: ServiceSpec) -> FastAPI:
         engine.dispose()
         log.info("worker stopped")
 
+    def alive() -> None:
+        dead = [t.name for t in threads if not t.is_alive()]
+        if dead:
+            raise RuntimeError(f"background threads died: {dead}")
+
     def ready() -> None:
         ping(engine)
-        dead = [t.name for t in threads if not t.is_alive()]
-        if dead or not threads:
-            raise RuntimeError(f"threads not running: {dead or 'not started'}")
+        alive()
+        if not threads:
+            raise RuntimeError("not started")
         loop = state.get("consumer")
         if loop is not None and not loop.assigned.is_set():
             raise RuntimeError("consumer has no partitions assigned yet")
 
     return create_app(service=f"{spec.name}-worker", title=f"{spec.title} worker", lifespan=lifespan,
-                      ready=ready)
+                      ready=ready, alive=alive)
 
 
 def _guard(target: Callable[[threading.Event], None], stop: threading.Event) -> Callable[[], None]:

@@ -36,7 +36,8 @@ def _loc(raw: Any) -> list[str | int]:
 
 
 def create_app(*, service: str, title: str, lifespan: Lifespan | None = None,
-               ready: Callable[[], None] | None = None, version: str = "1.0.0",
+               ready: Callable[[], None] | None = None, alive: Callable[[], None] | None = None,
+               version: str = "1.0.0",
                description: str = "") -> FastAPI:
     """A FastAPI app with the platform's middleware, error handlers and probes."""
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
@@ -87,8 +88,14 @@ def create_app(*, service: str, title: str, lifespan: Lifespan | None = None,
                             status_code=500)
 
     @app.get("/health", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok", "service": service}
+    def health() -> JSONResponse:
+        """Liveness: fails only when the process cannot recover by itself (a dead background loop)."""
+        try:
+            if alive is not None:
+                alive()
+        except Exception as exc:  # noqa: BLE001
+            return JSONResponse({"status": "dead", "service": service, "reason": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok", "service": service})
 
     @app.get("/ready", include_in_schema=False)
     def readiness() -> JSONResponse:

@@ -1,31 +1,275 @@
-"""Consumer handlers of the scoring service (walking skeleton: count activity per rep, day, pillar)."""
+"""Consumer handlers of the scoring service: events → facts and read models.
+
+Every handler is idempotent under the consumer's inbox and tolerant of order: state that can
+arrive out of order (stakeholders, quadrants, opportunities) keeps the latest by event time, and
+facts are keyed by event time. A fact marks its rep's day dirty; the scorer (scorer.py)
+recomputes and publishes dirty days.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from rapportkit.catalog import EVENT_TYPES
+from rapportkit import outbox
 from rapportkit.consumer import Handler
-from rapportkit.db import dialect_insert, table_of
-from rapportkit.envelope import Event, parse_time
-from services.scoring.models import RepActivityDay
+from rapportkit.db import insert_ignore
+from rapportkit.envelope import Event, new_event, parse_time
+from rapportkit.people import person_key
+from services.scoring import facts as F
+from services.scoring.contingency import recommendation_for
+from services.scoring.models import (
+    AccountRow,
+    ContentRow,
+    DirtyRow,
+    FactRow,
+    LeadRow,
+    OpportunityRow,
+    ReferralRow,
+    RepRow,
+    SignalRow,
+    StageChangeRow,
+    StakeholderRow,
+)
+from services.scoring.privacy import erase_person
 
-PILLAR_OF_DOMAIN = {"insight": "insight", "network": "connect", "content": "engage"}
+SOURCE = "rapport/scoring"
 
 
-def count_activity(session: Session, event: Event) -> None:
-    rep_id = event["data"].get("rep_id")
-    pillar = PILLAR_OF_DOMAIN.get(EVENT_TYPES[event["type"]].domain)
-    if not rep_id or pillar is None:
+def key_of(person: Any) -> str | None:
+    try:
+        return person_key(person) if isinstance(person, dict) else None
+    except ValueError:
+        return None
+
+
+def text_digest(text: str) -> str:
+    """Hash of a message's text, whitespace and case folded (mass_message compares these)."""
+    return hashlib.sha1(re.sub(r"\s+", " ", text.strip().lower()).encode()).hexdigest()[:16]
+
+
+def add_fact(session: Session, event: Event, kind: str, *, rep_id: str | None = None, person: str | None = None,
+             account_id: str | None = None, ref: str | None = None, flag: bool = False,
+             detail: str | None = None) -> None:
+    data = event["data"]
+    rep = rep_id or data["rep_id"]
+    at = parse_time(event["time"])
+    session.add(FactRow(tenant_id=event["tenantid"], rep_id=rep, kind=kind, at=at, person=person,
+                        account_id=account_id, ref=ref, flag=flag, detail=detail, event_id=event["id"]))
+    insert_ignore(session, DirtyRow, {"tenant_id": event["tenantid"], "rep_id": rep, "day": at.date()},
+                  keys=["tenant_id", "rep_id", "day"])
+
+
+def _fact(kind: str, **fields: str) -> Handler:
+    """A handler recording one fact; `fields` maps fact attributes to data fields."""
+    def handle(session: Session, event: Event) -> None:
+        data = event["data"]
+        add_fact(session, event, kind, person=key_of(data.get("person")),
+                 **{attr: data.get(name) for attr, name in fields.items()})
+    return handle
+
+
+def connection_requested(session: Session, event: Event) -> None:
+    kind = F.CONN_REQUEST_OUT if event["data"]["direction"] == "outbound" else F.CONN_REQUEST_IN
+    add_fact(session, event, kind, person=key_of(event["data"]["person"]))
+
+
+def message(session: Session, event: Event) -> None:
+    data = event["data"]
+    sent = event["type"].endswith(".sent")
+    text = data.get("text")
+    add_fact(session, event, F.MSG_OUT if sent else F.MSG_IN, person=key_of(data["person"]),
+             ref=data["conversation_id"], flag=bool(sent and data.get("is_pitch")),
+             detail=text_digest(text) if sent and isinstance(text, str) and text.strip() else None)
+
+
+def item_published(session: Session, event: Event) -> None:
+    data, tenant = event["data"], event["tenantid"]
+    if session.get(ContentRow, (tenant, data["content_id"])) is None:
+        session.add(ContentRow(tenant_id=tenant, content_id=data["content_id"], owner=data["owner"]))
+    if data["owner"] == "company":  # shares recorded before the item was known are advocacy too
+        session.execute(update(FactRow).where(FactRow.tenant_id == tenant, FactRow.kind == F.CONTENT_SHARED,
+                                              FactRow.ref == data["content_id"]).values(flag=True))
+    else:
+        add_fact(session, event, F.CONTENT_PUBLISHED, rep_id=data["owner"], ref=data["content_id"])
+
+
+def item_shared(session: Session, event: Event) -> None:
+    data = event["data"]
+    item = session.get(ContentRow, (event["tenantid"], data["content_id"]))
+    company = item is not None and item.owner == "company"
+    add_fact(session, event, F.CONTENT_SHARED, ref=data["content_id"], flag=company)
+
+
+def engagement_recorded(session: Session, event: Event) -> None:
+    data = event["data"]
+    person = key_of(data["person"])
+    if data["kind"] == "view" and person and session.query(FactRow.id).filter_by(
+            tenant_id=event["tenantid"], kind=F.ENGAGEMENT_RECEIVED, ref=data["content_id"], person=person,
+            detail="view").first():
+        return  # repeated views by one person count once
+    add_fact(session, event, F.ENGAGEMENT_RECEIVED, person=person, ref=data["content_id"], detail=data["kind"])
+
+
+def account_upserted(session: Session, event: Event) -> None:
+    data = event["data"]
+    row = session.get(AccountRow, (event["tenantid"], data["account_id"]))
+    if row is None:
+        row = AccountRow(tenant_id=event["tenantid"], account_id=data["account_id"])
+        session.add(row)
+    row.name, row.tier = data["name"], data["tier"]
+
+
+def stakeholder_changed(session: Session, event: Event) -> None:
+    data, at = event["data"], parse_time(event["time"])
+    row = session.get(StakeholderRow, (event["tenantid"], data["stakeholder_id"]))
+    if row is not None and row.changed_at > at:
+        return  # an older event arriving late
+    identified = event["type"].endswith(".identified")
+    if row is None:
+        row = StakeholderRow(tenant_id=event["tenantid"], stakeholder_id=data["stakeholder_id"])
+        session.add(row)
+    row.account_id, row.active, row.changed_at = data["account_id"], identified, at
+    if identified:
+        row.person, row.role = key_of(data["person"]), data["role"]
+
+
+def quadrant_changed(session: Session, event: Event) -> None:
+    data, at, tenant = event["data"], parse_time(event["time"]), event["tenantid"]
+    row = session.get(AccountRow, (tenant, data["account_id"]))
+    if row is None:
+        row = AccountRow(tenant_id=tenant, account_id=data["account_id"])
+        session.add(row)
+    if row.quadrant_at is not None and row.quadrant_at > at:
         return
-    table = table_of(RepActivityDay)
-    day = parse_time(event["time"]).date()
-    stmt = dialect_insert(session)(table).values(tenant_id=event["tenantid"], rep_id=rep_id, day=day,
-                                                 pillar=pillar, events=1)
-    session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id", "day", "pillar"],
-                                               set_={"events": table.c.events + 1}))
+    changed = row.quadrant != data["quadrant"]
+    row.quadrant, row.quadrant_at = data["quadrant"], at
+    row.recommendation = recommendation_for(data["quadrant"])
+    if changed:
+        outbox.add(session, new_event(
+            type="rapport.scoring.recommendation.issued", tenant_id=tenant, source=SOURCE, time=at,
+            id=f"recommendation-{event['id']}",
+            data={"account_id": data["account_id"], "quadrant": data["quadrant"],
+                  "recommendation": row.recommendation}))
 
 
-HANDLERS: dict[str, list[Handler]] = {
-    t: [count_activity] for t, et in EVENT_TYPES.items() if et.domain in PILLAR_OF_DOMAIN
+def signal_captured(session: Session, event: Event) -> None:
+    data = event["data"]
+    if session.get(SignalRow, (event["tenantid"], data["signal_id"])) is None:
+        session.add(SignalRow(tenant_id=event["tenantid"], signal_id=data["signal_id"],
+                              captured_at=parse_time(event["time"])))
+
+
+def _opportunity(session: Session, event: Event) -> OpportunityRow:
+    key = (event["tenantid"], event["data"]["opportunity_id"])
+    row = session.get(OpportunityRow, key)
+    if row is None:
+        row = OpportunityRow(tenant_id=key[0], opportunity_id=key[1])
+        session.add(row)
+    return row
+
+
+def opportunity_created(session: Session, event: Event) -> None:
+    data, at = event["data"], parse_time(event["time"])
+    row = _opportunity(session, event)
+    row.rep_id, row.account_id, row.amount, row.created_at = data["rep_id"], data["account_id"], data["amount"], at
+    row.stage = row.stage or data["stage"]
+    session.add(StageChangeRow(tenant_id=event["tenantid"], opportunity_id=row.opportunity_id, stage=data["stage"],
+                               at=at))
+
+
+def opportunity_stage_changed(session: Session, event: Event) -> None:
+    row = _opportunity(session, event)
+    at = parse_time(event["time"])
+    session.add(StageChangeRow(tenant_id=event["tenantid"], opportunity_id=row.opportunity_id,
+                               stage=event["data"]["stage"], at=at))
+    if row.closed_at is None:
+        row.stage = event["data"]["stage"]
+
+
+def opportunity_closed(session: Session, event: Event) -> None:
+    data = event["data"]
+    row = _opportunity(session, event)
+    row.closed_at, row.won = parse_time(event["time"]), bool(data["won"])
+    row.won_amount = float(data["amount"]) if data["won"] else 0.0
+    row.stage = "won" if data["won"] else "lost"
+
+
+def lead(session: Session, event: Event) -> None:
+    data, at = event["data"], parse_time(event["time"])
+    row = session.get(LeadRow, (event["tenantid"], data["lead_id"]))
+    if row is None:
+        row = LeadRow(tenant_id=event["tenantid"], lead_id=data["lead_id"], rep_id=data["rep_id"])
+        session.add(row)
+    row.account_id = data["account_id"]
+    if event["type"].endswith(".qualified"):
+        row.qualified_at = at
+    else:
+        row.created_at = at
+
+
+def referral(session: Session, event: Event) -> None:
+    session.add(ReferralRow(tenant_id=event["tenantid"], rep_id=event["data"]["rep_id"],
+                            at=parse_time(event["time"]), person=key_of(event["data"]["person"])))
+
+
+def rep_upserted(session: Session, event: Event) -> None:
+    data = event["data"]
+    row = session.get(RepRow, (event["tenantid"], data["rep_id"]))
+    if row is None:
+        row = RepRow(tenant_id=event["tenantid"], rep_id=data["rep_id"])
+        session.add(row)
+    row.name, row.team_id = data["name"], data["team_id"]
+
+
+def erasure_requested(session: Session, event: Event) -> None:
+    data = event["data"]
+    key = key_of(data["person"])
+    if key:
+        erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
+    outbox.add(session, new_event(
+        type="rapport.privacy.erasure.completed", tenant_id=event["tenantid"], source=SOURCE,
+        id=f"erasure-completed-scoring-{event['id']}", time=datetime.now(UTC),
+        data={"request_id": data["request_id"], "person": data["person"], "service": "scoring"}))
+
+
+_T = "rapport."
+HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {
+    f"{_T}{name}": [handler] for name, handler in {
+        "directory.rep.upserted": rep_upserted,
+        "insight.account.upserted": account_upserted,
+        "insight.stakeholder.identified": stakeholder_changed,
+        "insight.stakeholder.departed": stakeholder_changed,
+        "insight.account.quadrant_changed": quadrant_changed,
+        "insight.profile.viewed": _fact(F.PROFILE_VIEW),
+        "insight.note.recorded": _fact(F.NOTE, account_id="account_id"),
+        "insight.account.followed": _fact(F.ACCOUNT_FOLLOW, account_id="account_id"),
+        "insight.signal.captured": signal_captured,
+        "insight.signal.actioned": _fact(F.SIGNAL_ACTIONED, ref="signal_id"),
+        "network.connection.requested": connection_requested,
+        "network.connection.accepted": _fact(F.CONN_ACCEPTED),
+        "network.message.sent": message,
+        "network.message.received": message,
+        "network.meeting.booked": _fact(F.MEETING_BOOKED, ref="meeting_id", account_id="account_id"),
+        "network.meeting.held": _fact(F.MEETING_HELD, ref="meeting_id", account_id="account_id"),
+        "network.endorsement.received": _fact(F.ENDORSEMENT),
+        "network.recommendation.received": _fact(F.RECOMMENDATION),
+        "content.item.published": item_published,
+        "content.item.shared": item_shared,
+        "content.engagement.recorded": engagement_recorded,
+        "content.engagement.given": _fact(F.ENGAGEMENT_GIVEN),
+        "outcome.lead.created": lead,
+        "outcome.lead.qualified": lead,
+        "outcome.opportunity.created": opportunity_created,
+        "outcome.opportunity.stage_changed": opportunity_stage_changed,
+        "outcome.opportunity.closed": opportunity_closed,
+        "outcome.referral.received": referral,
+        "privacy.erasure.requested": erasure_requested,
+    }.items()
 }

@@ -1,20 +1,159 @@
-"""Scoring read models (walking skeleton: daily activity counts per rep and pillar)."""
+"""Scoring read models, built only from events (every table is scoped by tenant_id)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rapportkit.db import Base
 
+S = String(200)
 
-class RepActivityDay(Base):
-    __tablename__ = "rep_activity_day"
 
+class FactRow(Base):
+    __tablename__ = "fact"
+    __table_args__ = (Index("ix_fact_rep_at", "tenant_id", "rep_id", "at"),
+                      Index("ix_fact_person", "tenant_id", "person"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    rep_id: Mapped[str] = mapped_column(S)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    person: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    account_id: Mapped[str | None] = mapped_column(S, nullable=True)
+    ref: Mapped[str | None] = mapped_column(S, nullable=True)
+    flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    event_id: Mapped[str] = mapped_column(S)
+
+
+class StakeholderRow(Base):
+    __tablename__ = "stakeholder"
+    __table_args__ = (Index("ix_stakeholder_person", "tenant_id", "person"),
+                      Index("ix_stakeholder_account", "tenant_id", "account_id"))
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    rep_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stakeholder_id: Mapped[str] = mapped_column(S, primary_key=True)
+    account_id: Mapped[str] = mapped_column(S)
+    person: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    role: Mapped[str] = mapped_column(String(40), default="unknown")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountRow(Base):
+    __tablename__ = "account"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(S, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    tier: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    quadrant: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    quadrant_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recommendation: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SignalRow(Base):
+    __tablename__ = "signal"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signal_id: Mapped[str] = mapped_column(S, primary_key=True)
+    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OpportunityRow(Base):
+    __tablename__ = "opportunity"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opportunity_id: Mapped[str] = mapped_column(S, primary_key=True)
+    rep_id: Mapped[str | None] = mapped_column(S, nullable=True)
+    account_id: Mapped[str | None] = mapped_column(S, nullable=True)
+    amount: Mapped[float | None] = mapped_column(Float, nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    won: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    won_amount: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class StageChangeRow(Base):
+    __tablename__ = "opportunity_stage"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    opportunity_id: Mapped[str] = mapped_column(S)
+    stage: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LeadRow(Base):
+    __tablename__ = "lead"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(S, primary_key=True)
+    rep_id: Mapped[str] = mapped_column(S)
+    account_id: Mapped[str | None] = mapped_column(S, nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    qualified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReferralRow(Base):
+    __tablename__ = "referral"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    rep_id: Mapped[str] = mapped_column(S)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    person: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+
+class RepRow(Base):
+    __tablename__ = "rep"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(S, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    team_id: Mapped[str | None] = mapped_column(S, nullable=True)
+
+
+class AlertRow(Base):
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("tenant_id", "rep_id", "kind", "occurrence", name="uq_alert"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    rep_id: Mapped[str] = mapped_column(S)
+    kind: Mapped[str] = mapped_column(String(40))
+    occurrence: Mapped[str] = mapped_column(String(64))  # sha1 of the occurrence key
+    day: Mapped[date] = mapped_column(Date)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScoreRow(Base):
+    """The last published score of a rep's day (what `scoring.score.updated` said)."""
+
+    __tablename__ = "score"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(S, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    pillar: Mapped[str] = mapped_column(String(16), primary_key=True)
-    events: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[float] = mapped_column(Float)
+    pillars: Mapped[dict[str, float]] = mapped_column(JSON)
+
+
+class DirtyRow(Base):
+    """A rep's day whose score must be recomputed and published (written by the consumer)."""
+
+    __tablename__ = "dirty_day"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(S, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class TenantSettingsRow(Base):
+    __tablename__ = "tenant_settings"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ContentRow(Base):
+    """Who owns a content item (a rep, or "company" for advocacy)."""
+
+    __tablename__ = "content_item"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_id: Mapped[str] = mapped_column(S, primary_key=True)
+    owner: Mapped[str] = mapped_column(S)

@@ -59,6 +59,11 @@ def score_raw(client: httpx.Client, rep: str, date: str, tenant_token: str) -> d
     return r.json() if r.status_code == 200 else None
 
 
+def research_actions(score: dict[str, Any]) -> float:
+    """The raw count of the insight pillar's research factor (profile views, notes, follows)."""
+    return float(next(f["raw"] for f in score["factors"] if f["name"] == "research_actions"))
+
+
 def as_event(message: Any) -> Any:
     """The message's CloudEvent, or None for a message that is not JSON (the DLQ tests write some)."""
     try:

@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 
 from rapportkit import jsonutil
 from stack.processes import Stack
-from tests.integration.helpers import eventually, new_rep, profile_viewed, read_topic, score_raw
+from tests.integration.helpers import eventually, new_rep, profile_viewed, read_topic, research_actions, score_raw
 
 DAY = "2026-11-20"
 
@@ -34,7 +34,7 @@ def test_poison_messages_go_to_the_dlq_and_later_ones_are_processed(stack: Stack
 
     with httpx.Client(base_url=stack.gateway_url) as client:
         score = eventually(lambda: score_raw(client, rep, DAY, token), timeout=10, what="the good event applied")
-    assert score["factors"][0]["raw"] == 1
+    assert research_actions(score) == 1
 
     dead = read_topic(kafka, "rapport.insight.v1.dlq", lambda m: marker.encode() in m.value)
     assert len(dead) == 2
@@ -79,9 +79,9 @@ def test_killing_workers_mid_stream_loses_nothing_and_double_counts_nothing(stac
     with httpx.Client(base_url=stack.gateway_url) as client:
         def all_counted() -> dict[str, Any] | None:
             score = score_raw(client, rep, DAY, token)
-            return score if score and score["factors"][0]["raw"] >= expected else None
+            return score if score and research_actions(score) >= expected else None
 
         eventually(all_counted, timeout=60, what=f"{expected} events counted")
         time.sleep(2)
         score = score_raw(client, rep, DAY, token)
-    assert score is not None and score["factors"][0]["raw"] == expected
+    assert score is not None and research_actions(score) == expected

@@ -10,7 +10,15 @@ import httpx
 import pytest
 
 from stack.processes import Stack
-from tests.integration.helpers import as_event, eventually, new_rep, profile_viewed, read_topic, score_raw
+from tests.integration.helpers import (
+    as_event,
+    eventually,
+    new_rep,
+    profile_viewed,
+    read_topic,
+    research_actions,
+    score_raw,
+)
 
 DAY = "2026-11-20"
 
@@ -36,7 +44,8 @@ def test_posted_event_reaches_kafka_and_the_score(stack: Stack, client: httpx.Cl
 
     score = eventually(lambda: score_raw(client, rep, DAY, token(stack)), timeout=5, what="score for the rep")
     assert time.monotonic() - started < 5
-    assert score["rep_id"] == rep and score["pillars"]["insight"] == 1.0
+    assert score["rep_id"] == rep and research_actions(score) == 1
+    assert score["pillars"]["insight"] > 0
 
     messages = read_topic(kafka, "rapport.insight.v1", lambda m: m.key == f"demo:{rep}".encode())
     assert len(messages) == 1
@@ -66,12 +75,12 @@ def test_same_event_id_twice_is_applied_once(stack: Stack, client: httpx.Client)
 
     def two_counted() -> dict[str, object] | None:
         score = score_raw(client, rep, DAY, token(stack))
-        return score if score and score["factors"][0]["raw"] == 2 else None
+        return score if score and research_actions(score) == 2 else None
 
     eventually(two_counted, timeout=5, what="two distinct events counted")
     time.sleep(1)  # a duplicate applied late would show up as a third
     score = score_raw(client, rep, DAY, token(stack))
-    assert score is not None and score["factors"][0]["raw"] == 2
+    assert score is not None and research_actions(score) == 2
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,47 @@
+"""Reports: outcomes by rep or team, and the evidence (pillars × outcomes across reps)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from rapportkit.errors import bad_request
+from rapportkit.web import IdentityDep, SessionDep
+from services.scoring.api.scores import rep_score, today
+from services.scoring.evidence import evidence_report
+from services.scoring.outcomes import outcomes_report
+from services.scoring.queries import tenant_settings
+
+router = APIRouter()
+
+
+def bound(day: date | None) -> datetime | None:
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+
+
+@router.get("/v1/reports/outcomes")
+def get_outcomes(identity: IdentityDep, session: SessionDep, group_by: Literal["rep", "team"] = "rep",
+                 from_: Annotated[date | None, Query(alias="from")] = None,
+                 to: date | None = None) -> dict[str, Any]:
+    if from_ and to and from_ > to:
+        raise bad_request(["query", "from"], "must not be after `to`")
+    settings = tenant_settings(session, identity.tenant_id)
+    rows = outcomes_report(session, tenant_id=identity.tenant_id, group_by=group_by, start=bound(from_),
+                           end=bound(to + timedelta(days=1)) if to else None,
+                           attribution_window_days=settings.attribution_window_days)
+    return {"group_by": group_by, "from": from_.isoformat() if from_ else None, "to": to.isoformat() if to else None,
+            "attribution_window_days": settings.attribution_window_days, "groups": rows}
+
+
+@router.get("/v1/reports/evidence")
+def get_evidence(identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
+    day = date or today()
+    settings = tenant_settings(session, identity.tenant_id)
+    outcomes = {r["rep_id"]: r for r in outcomes_report(
+        session, tenant_id=identity.tenant_id, group_by="rep", start=None, end=None,
+        attribution_window_days=settings.attribution_window_days)}
+    scores = {rep: rep_score(session, identity.tenant_id, rep, day) for rep, o in outcomes.items()
+              if o["win_rate"] is not None}
+    return {"date": day.isoformat(), **evidence_report(scores, outcomes)}

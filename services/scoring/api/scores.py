@@ -1,0 +1,111 @@
+"""Score reads: a rep's score and its history, the leaderboard, a rep's alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from rapportkit.errors import bad_request, not_found
+from rapportkit.web import IdentityDep, SessionDep
+from services.scoring.model import Score, compute, in_window
+from services.scoring.models import AlertRow, FactRow, RepRow
+from services.scoring.queries import context_for, rep_facts, tenant_facts, tenant_settings
+
+router = APIRouter()
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def score_body(rep_id: str, score: Score, window_days: int) -> dict[str, Any]:
+    return {"rep_id": rep_id, "date": score.day.isoformat(), "total": score.total, "pillars": score.pillars,
+            "factors": [f.as_dict() for f in score.factors], "formula_version": score.formula_version,
+            "window_days": window_days}
+
+
+def known_rep(session: Session, tenant_id: str, rep_id: str) -> bool:
+    return bool(session.scalar(select(exists().where(FactRow.tenant_id == tenant_id, FactRow.rep_id == rep_id)))
+                or session.get(RepRow, (tenant_id, rep_id)) is not None)
+
+
+def rep_score(session: Session, tenant_id: str, rep_id: str, day: date) -> Score:
+    settings = tenant_settings(session, tenant_id)
+    facts = rep_facts(session, tenant_id, rep_id, day - timedelta(days=settings.window_days - 1), day)
+    return compute(facts, context_for(session, tenant_id, rep_id, facts), day, settings)
+
+
+@router.get("/v1/reps/{rep_id}/score")
+def get_score(rep_id: str, identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
+    if not known_rep(session, identity.tenant_id, rep_id):
+        raise not_found(f"rep {rep_id!r}")
+    day = date or today()
+    settings = tenant_settings(session, identity.tenant_id)
+    return score_body(rep_id, rep_score(session, identity.tenant_id, rep_id, day), settings.window_days)
+
+
+@router.get("/v1/reps/{rep_id}/score/history")
+def get_history(rep_id: str, identity: IdentityDep, session: SessionDep,
+                from_: Annotated[date | None, Query(alias="from")] = None,
+                to: date | None = None) -> dict[str, Any]:
+    if not known_rep(session, identity.tenant_id, rep_id):
+        raise not_found(f"rep {rep_id!r}")
+    last = to or today()
+    first = from_ or last - timedelta(days=89)
+    if first > last:
+        raise bad_request(["query", "from"], "must not be after `to`")
+    if (last - first).days > 366:
+        raise bad_request(["query", "from"], "at most 367 days per request")
+    settings = tenant_settings(session, identity.tenant_id)
+    facts = rep_facts(session, identity.tenant_id, rep_id, first - timedelta(days=settings.window_days - 1), last)
+    ctx = context_for(session, identity.tenant_id, rep_id, facts)
+    series = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        score = compute(in_window(facts, day, settings.window_days), ctx, day, settings)
+        series.append({"date": day.isoformat(), "total": score.total, "pillars": score.pillars})
+    return {"rep_id": rep_id, "from": first.isoformat(), "to": last.isoformat(),
+            "formula_version": series and compute([], ctx, last, settings).formula_version, "series": series}
+
+
+@router.get("/v1/leaderboard")
+def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | None = None,
+                    date: date | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+    day = date or today()
+    tenant = identity.tenant_id
+    settings = tenant_settings(session, tenant)
+    reps_of_team = None
+    if team_id is not None:
+        reps_of_team = list(session.scalars(select(RepRow.rep_id).where(RepRow.tenant_id == tenant,
+                                                                        RepRow.team_id == team_id)))
+    grouped = tenant_facts(session, tenant, day - timedelta(days=settings.window_days - 1), day, reps_of_team)
+    names = {r.rep_id: (r.name, r.team_id) for r in session.scalars(select(RepRow).where(RepRow.tenant_id == tenant))}
+    ranked: list[dict[str, Any]] = []
+    for rep_id, facts in grouped.items():
+        score = compute(facts, context_for(session, tenant, rep_id, facts), day, settings)
+        name, team = names.get(rep_id, (None, None))
+        ranked.append({"rep_id": rep_id, "name": name, "team_id": team, "total": score.total,
+                       "pillars": score.pillars})
+    ranked.sort(key=lambda r: (-r["total"], r["rep_id"]))
+    for position, entry in enumerate(ranked, start=1):
+        entry["rank"] = position
+    return {"date": day.isoformat(), "team_id": team_id, "window_days": settings.window_days,
+            "reps": ranked[:limit], "total_reps": len(ranked)}
+
+
+@router.get("/v1/reps/{rep_id}/alerts")
+def get_alerts(rep_id: str, identity: IdentityDep, session: SessionDep,
+               kind: str | None = None) -> dict[str, Any]:
+    if not known_rep(session, identity.tenant_id, rep_id):
+        raise not_found(f"rep {rep_id!r}")
+    stmt = select(AlertRow).where(AlertRow.tenant_id == identity.tenant_id, AlertRow.rep_id == rep_id)
+    if kind:
+        stmt = stmt.where(AlertRow.kind == kind)
+    alerts = [{"kind": a.kind, "date": a.day.isoformat(), "evidence": a.evidence,
+               "raised_at": a.raised_at.isoformat()} for a in session.scalars(stmt.order_by(AlertRow.day.desc(),
+                                                                                             AlertRow.id))]
+    return {"rep_id": rep_id, "alerts": alerts}
