@@ -22,12 +22,13 @@ def _script(name: str, *args: str) -> str:
     return proc.stdout.strip()
 
 
-KAFKA_PORT = int(os.environ.get("RAPPORT_KAFKA_PORT", "9092"))
+def kafka_port() -> int:
+    return int(os.environ.get("RAPPORT_KAFKA_PORT", "9092"))
 
 
 def kafka_running() -> bool:
     try:
-        socket.create_connection(("127.0.0.1", KAFKA_PORT), timeout=1).close()
+        socket.create_connection(("127.0.0.1", kafka_port()), timeout=1).close()
         return True
     except OSError:
         return False
@@ -36,7 +37,7 @@ def kafka_running() -> bool:
 def start_kafka() -> str:
     """Start (or find) the local broker; returns its bootstrap address."""
     _script("kafka.sh", "start")
-    return f"127.0.0.1:{KAFKA_PORT}"
+    return f"127.0.0.1:{kafka_port()}"
 
 
 def start_postgres() -> None:
@@ -52,6 +53,12 @@ def fresh_database(name: str) -> str:
 
 def stop_kafka() -> None:
     _script("kafka.sh", "stop")
+
+
+def fresh_kafka() -> str:
+    """A broker with empty storage (tests): stop the one on KAFKA_PORT, delete its data, start it."""
+    _script("kafka.sh", "reset")
+    return start_kafka()
 
 
 def drop_database(name: str) -> None:

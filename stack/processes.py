@@ -61,8 +61,14 @@ class Stack:
         self._launch([*workers, "gateway"])
         self.wait_ready([*workers, "gateway"], timeout)
 
-    def _launch(self, names: list[str]) -> None:
-        env = self.process_env()
+    def add(self, name: str, app: str, port: int, env: dict[str, str], timeout: float = 120) -> None:
+        """Start one more process beside the stack (e.g. a replay of a service into another database)."""
+        self.procs[name] = Proc(name, app, port)
+        self._launch([name], extra_env=env)
+        self.wait_ready([name], timeout)
+
+    def _launch(self, names: list[str], extra_env: dict[str, str] | None = None) -> None:
+        env = {**self.process_env(), **(extra_env or {})}
         for name in names:
             proc = self.procs[name]
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child

@@ -4,6 +4,7 @@
 #   kafka.sh start   format storage (once) and start the broker on 127.0.0.1:$KAFKA_PORT (idempotent)
 #   kafka.sh stop    stop the broker this script started
 #   kafka.sh status  exit 0 when the broker answers
+#   kafka.sh reset   stop the broker this script started on $KAFKA_PORT and delete its data (tests)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -99,5 +100,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) port_open 127.0.0.1 "$KAFKA_PORT" ;;
-  *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+  reset) stop; rm -rf "$DATA"; say "deleted the data of the broker on port $KAFKA_PORT" ;;
+  *) echo "usage: $0 fetch|start|stop|status|reset" >&2; exit 2 ;;
 esac

@@ -35,6 +35,7 @@ ID: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
 TEXT: Schema = {"type": "string", "maxLength": 20000}
 SHORT: Schema = {"type": "string", "maxLength": 500}
 AMOUNT: Schema = {"type": "number", "minimum": 0}
+FIT: Schema = {"type": "number", "minimum": 0, "maximum": 1}
 PERSON: Schema = {
     "type": "object",
     "properties": {
@@ -86,7 +87,11 @@ class EventType:
 _CONNECTION = obj({"rep_id": ID, "person": PERSON})
 _MESSAGE = obj(
     {"rep_id": ID, "conversation_id": ID, "person": PERSON, "channel": enum(CHANNELS)},
-    {"text": TEXT, "length": {"type": "integer", "minimum": 0}, "is_pitch": {"type": "boolean"}},
+    {"text": TEXT, "length": {"type": "integer", "minimum": 0}, "is_pitch": {"type": "boolean"},
+     # set by the network service on published outbound messages (docs/network.md)
+     "pitch_rules": {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 50},
+     "pitch_score": {"type": "number", "minimum": 0, "maximum": 1},
+     "minutes_since_connection_accepted": {"type": ["number", "null"], "minimum": 0}},
     anyOf=[{"required": ["text"]}, {"required": ["length"]}],
 )
 _MEETING = obj(
@@ -117,6 +122,11 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
           "centre_size": enum(["small", "large"]), "stakeholders": {"type": "integer", "minimum": 0}},
          {"previous_quadrant": {"anyOf": [enum(QUADRANTS), {"type": "null"}]}}),
      "An account moved into another contingency quadrant (customer status × buying-centre size)."),
+    ("insight.account.fit_changed", "insight",
+     obj({"account_id": ID, "icp_fit": {"anyOf": [FIT, {"type": "null"}]}},
+         {"previous_fit": {"anyOf": [FIT, {"type": "null"}]}, "reasons": {"type": "array"},
+          "icp_version": {"type": "integer", "minimum": 0}}),
+     "An account's ideal-customer-profile fit changed (the account or the tenant's ICP changed)."),
     ("insight.profile.viewed", "insight", obj({"rep_id": ID, "person": PERSON}),
      "A rep researched a person's profile."),
     ("insight.signal.captured", "insight",
@@ -127,7 +137,7 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
      "A buying signal was captured (job change, funding, hiring, ...)."),
     ("insight.signal.actioned", "insight", obj({"signal_id": ID, "rep_id": ID, "action": SHORT}),
      "A rep acted on a signal."),
-    ("insight.note.recorded", "insight", obj({"rep_id": ID, "account_id": ID, "text": TEXT}),
+    ("insight.note.recorded", "insight", obj({"rep_id": ID, "account_id": ID, "text": TEXT}, {"person": PERSON}),
      "A rep recorded a research note about an account."),
     ("insight.account.followed", "insight", obj({"rep_id": ID, "company": SHORT}, {"account_id": ID}),
      "A rep followed a company."),
@@ -190,7 +200,7 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
 ]
 
 # Types a service derives and publishes itself; callers cannot post them.
-DERIVED = {"insight.account.quadrant_changed"}
+DERIVED = {"insight.account.quadrant_changed", "insight.account.fit_changed"}
 
 EVENT_TYPES: dict[str, EventType] = {}
 for _suffix, _owner, _data, _summary in _DEFS:

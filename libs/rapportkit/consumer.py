@@ -66,11 +66,22 @@ class ConsumerLoop:
     def run(self, stop: threading.Event) -> None:
         consumer = make_consumer(self.bootstrap, group_id=self.group, topics=self.topics,
                                  client_id=f"{self.group}-consumer")
+        unassigned_since, rejoins = time.monotonic(), 0
         try:
             while not stop.is_set():
                 polled = consumer.poll(timeout_ms=200, max_records=500)
                 if consumer.assignment():
                     self.assigned.set()
+                    unassigned_since = time.monotonic()
+                elif not self.assigned.is_set() and rejoins < 3 and time.monotonic() - unassigned_since > 15:
+                    # kafka-python can join its group before it has the topics' metadata and then hold
+                    # an empty assignment; leaving and joining again fixes that (a few times at most:
+                    # a replica beyond the partition count is legitimately idle)
+                    log.warning("no partitions assigned after 15 s; joining the group again")
+                    consumer.unsubscribe()
+                    consumer.subscribe(self.topics)
+                    rejoins += 1
+                    unassigned_since = time.monotonic()
                 messages = [m for records in polled.values() for m in records]
                 if not messages:
                     continue

@@ -20,7 +20,8 @@ SessionFactory = sessionmaker[Session]
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every ORM model (each service migrates only its own tables)."""
+    """Declarative base of the platform tables (outbox, inbox). Each service declares its own base
+    for its own tables, so two services may use the same table name in their own databases."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,16 +68,19 @@ def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
         session.close()
 
 
+Model = type[DeclarativeBase]
+
+
 def dialect_insert(session: Session) -> Callable[[Table], Any]:
     """The INSERT construct with ON CONFLICT support for the session's database."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def table_of(model: type[Base]) -> Table:
+def table_of(model: Model) -> Table:
     return cast(Table, model.__table__)
 
 
-def insert_ignore(session: Session, model: type[Base], values: dict[str, Any], *, keys: list[str]) -> bool:
+def insert_ignore(session: Session, model: Model, values: dict[str, Any], *, keys: list[str]) -> bool:
     """INSERT … ON CONFLICT (keys) DO NOTHING; True when the row was inserted."""
     table = table_of(model)
     stmt = (dialect_insert(session)(table).values(**values).on_conflict_do_nothing(index_elements=keys)

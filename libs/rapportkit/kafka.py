@@ -52,6 +52,7 @@ def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id
         max_poll_interval_ms=300000,
         session_timeout_ms=10000,
         heartbeat_interval_ms=3000,
+        metadata_max_age_ms=10000,  # notice new partitions (and just-created topics) within seconds
     )
     consumer.subscribe(topics)
     return consumer
@@ -82,3 +83,21 @@ def ensure_topics(bootstrap: str, *, partitions: int = DEFAULT_PARTITIONS, wait_
         return missing
     finally:
         admin.close()
+        _wait_for_partitions(bootstrap, deadline)
+
+
+def _wait_for_partitions(bootstrap: str, deadline: float) -> None:
+    """Block until every topic's partitions show in the cluster metadata (a consumer that joins its
+    group before that gets an empty assignment)."""
+    probe = KafkaConsumer(bootstrap_servers=bootstrap.split(","), client_id="rapport-topics")
+    try:
+        while True:
+            probe.topics()  # refreshes the metadata
+            missing = [t for t in ALL_TOPICS if not probe.partitions_for_topic(t)]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"topics without partitions in the metadata: {missing}")
+            time.sleep(0.2)
+    finally:
+        probe.close()

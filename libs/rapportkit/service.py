@@ -101,7 +101,7 @@ def worker_app(spec: ServiceSpec) -> FastAPI:
                             batch_size=settings.relay_batch_size)
         threads.append(threading.Thread(target=_guard(relay.run, stop), name="relay", daemon=True))
         if spec.consumes:
-            loop = ConsumerLoop(group=spec.name, bootstrap=settings.kafka_bootstrap_servers,
+            loop = ConsumerLoop(group=settings.consumer_group or spec.name, bootstrap=settings.kafka_bootstrap_servers,
                                 topics=list(spec.consumes), handlers=spec.handlers, session_factory=factory,
                                 producer=producer, metrics=m, max_retries=settings.consumer_max_retries,
                                 backoff_seconds=settings.consumer_backoff_seconds)

@@ -30,6 +30,8 @@ class ServiceSettings(PlatformSettings):
     consumer_max_retries: int = Field(5, validation_alias="RAPPORT_CONSUMER_MAX_RETRIES")
     consumer_backoff_seconds: float = Field(0.2, validation_alias="RAPPORT_CONSUMER_BACKOFF_SECONDS")
     relay_batch_size: int = Field(500, validation_alias="RAPPORT_RELAY_BATCH_SIZE")
+    # the consumer group is the service's name; another group replays the topics into another database
+    consumer_group: str = Field("", validation_alias="RAPPORT_CONSUMER_GROUP")
 
     def resolved_database_url(self) -> str:
         """`<SERVICE>_DATABASE_URL` when set, else an SQLite file in RAPPORT_DATA_DIR."""

@@ -1,5 +1,12 @@
-"""The network service."""
+"""The network service: connections, conversations and messages (with pitch detection),
+meetings, and buying-centre coverage from the insight service's stakeholder events."""
 
+from rapportkit.catalog import TOPICS
 from rapportkit.service import domain_spec
+from services.network.api.routes import router
+from services.network.events import HANDLERS
+from services.network.ingest import INGEST_HANDLERS
 
-spec = domain_spec("network", package_file=__file__, title="Rapport network service")
+spec = domain_spec("network", package_file=__file__, title="Rapport network service",
+                   routers=[router], ingest_handlers=INGEST_HANDLERS, handlers=HANDLERS,
+                   consumes=[TOPICS[d] for d in ("insight", "directory", "privacy")])

@@ -6,11 +6,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
-
-from rapportkit.db import Base
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 S = String(200)
+
+
+class Base(DeclarativeBase):
+    """The scoring service's own metadata: table names need not differ from other services'."""
 
 
 class FactRow(Base):

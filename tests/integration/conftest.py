@@ -19,6 +19,8 @@ from stack.processes import SERVICES, Stack
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Several test runs can share the machine: each picks its own ports, databases and broker
 # (RAPPORT_KAFKA_PORT / RAPPORT_KAFKA_CONTROLLER_PORT select the local broker).
+os.environ.setdefault("RAPPORT_KAFKA_PORT", "19092")  # the tests' own broker, emptied per session
+os.environ.setdefault("RAPPORT_KAFKA_CONTROLLER_PORT", "19093")
 GATEWAY_PORT = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
 DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")
 
@@ -26,7 +28,7 @@ DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")
 @pytest.fixture(scope="session")
 def kafka() -> str:
     try:
-        bootstrap = infra.start_kafka()
+        bootstrap = infra.fresh_kafka()
         ensure_topics(bootstrap)
     except (infra.InfraError, RuntimeError) as exc:
         pytest.fail(f"the real Kafka broker could not be started: {exc}")

@@ -1,0 +1,132 @@
+"""Insight routes: accounts, signals and the per-tenant ICP and quadrant settings.
+
+Reads are open to every role of the tenant but `ingest`; settings changes need `admin`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from rapportkit import outbox
+from rapportkit.db import unit_of_work
+from rapportkit.envelope import parse_time
+from rapportkit.errors import ApiError, bad_request, not_found
+from rapportkit.identity import Identity
+from rapportkit.pagination import PageDep, page
+from rapportkit.web import IdentityDep, SessionDep
+from services.insight import accounts, queries, settings
+from services.insight.api.schemas import (
+    AccountQuery,
+    ActionedQuery,
+    IcpProfile,
+    KindQuery,
+    MinFitQuery,
+    QuadrantQuery,
+    QuadrantRules,
+    SinceQuery,
+    SortQuery,
+    TierQuery,
+)
+from services.insight.settings import ICP, QUADRANT, TenantRules
+
+router = APIRouter()
+READERS = ("admin", "manager", "rep")
+
+
+def require_reader(identity: Identity) -> None:
+    if identity.role not in READERS:
+        raise ApiError(403, "forbidden", f"role {identity.role!r} cannot read insight data")
+
+
+def require_admin(identity: Identity) -> None:
+    if identity.role != "admin":
+        raise ApiError(403, "forbidden", "only an admin key can change the tenant's insight settings")
+
+
+def parse_since(since: str | None) -> datetime | None:
+    if since is None:
+        return None
+    text = since.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        return parse_time(text)
+    except ValueError as exc:
+        raise bad_request(["query", "since"], "expected a date (2026-11-20) or a timestamp with an offset "
+                                              f"(2026-11-20T09:30:00Z): {exc}") from exc
+
+
+@router.get("/v1/accounts")
+def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, tier: TierQuery = None,
+                  quadrant: QuadrantQuery = None, min_fit: MinFitQuery = None,
+                  sort: SortQuery = "fit") -> dict[str, Any]:
+    require_reader(identity)
+    items, total = queries.list_accounts(session, tenant_id=identity.tenant_id, tiers=tier or [],
+                                         quadrants=quadrant or [], min_fit=min_fit, sort=sort,
+                                         limit=params.limit, offset=params.offset)
+    return page(items, total=total, params=params)
+
+
+@router.get("/v1/accounts/{account_id}")
+def get_account(account_id: str, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+    require_reader(identity)
+    detail = queries.account_detail(session, tenant_id=identity.tenant_id, account_id=account_id)
+    if detail is None:
+        raise not_found(f"account {account_id!r}")
+    return detail
+
+
+@router.get("/v1/signals")
+def list_signals(identity: IdentityDep, session: SessionDep, params: PageDep, account_id: AccountQuery = None,
+                 kind: KindQuery = None, since: SinceQuery = None, actioned: ActionedQuery = None) -> dict[str, Any]:
+    require_reader(identity)
+    items, total = queries.list_signals(session, tenant_id=identity.tenant_id, account_id=account_id,
+                                        kinds=kind or [], since=parse_since(since), actioned=actioned,
+                                        limit=params.limit, offset=params.offset)
+    return page(items, total=total, params=params)
+
+
+@router.get("/v1/settings/icp")
+def get_icp(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+    require_reader(identity)
+    return settings.read(session, identity.tenant_id, ICP)
+
+
+@router.get("/v1/settings/quadrant")
+def get_quadrant_rules(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+    require_reader(identity)
+    return settings.read(session, identity.tenant_id, QUADRANT)
+
+
+def _change(request: Request, identity: Identity, kind: str, value: IcpProfile | QuadrantRules) -> dict[str, Any]:
+    """Store a setting and rescore the tenant's accounts in one transaction with the derived events."""
+    require_admin(identity)
+    tenant = identity.tenant_id
+    with unit_of_work(request.app.state.session_factory) as session:
+        rows = settings.lock_for_update(session, tenant)
+        row, stored = rows[kind], value.model_dump(mode="json")
+        rescored = changed = 0
+        if row.value != stored or row.version == 0:
+            row.value, row.version, row.updated_at = stored, row.version + 1, accounts.now()
+            rules = TenantRules(icp=IcpProfile.model_validate(rows[ICP].value), icp_version=rows[ICP].version,
+                                quadrant=QuadrantRules.model_validate(rows[QUADRANT].value),
+                                quadrant_version=rows[QUADRANT].version)
+            rescored, changed, events = accounts.rescore_tenant(
+                session, tenant, rules, cause=f"{kind}-settings-v{row.version}", fit=kind == ICP,
+                quadrant=kind == QUADRANT)
+            outbox.add_many(session, events)
+        session.flush()
+        return {**settings.read(session, tenant, kind), "accounts": {"rescored": rescored, "changed": changed}}
+
+
+@router.put("/v1/settings/icp")
+def put_icp(body: IcpProfile, request: Request, identity: IdentityDep) -> dict[str, Any]:
+    return _change(request, identity, ICP, body)
+
+
+@router.put("/v1/settings/quadrant")
+def put_quadrant_rules(body: QuadrantRules, request: Request, identity: IdentityDep) -> dict[str, Any]:
+    return _change(request, identity, QUADRANT, body)

@@ -1,0 +1,184 @@
+"""Erasure of a person from the insight service (docs/insight.md "Privacy").
+
+The person is matched by every key the request gives (the normalised profile URL and the
+lowercased email, whichever are present), and by the other keys the service holds for them: a
+stakeholder record or a signal found by the email also gives the profile URL (and the full name,
+for notes), and the other way round. Then:
+- stakeholders: identity fields (profile URL, email, name, title, company) are cleared and the
+  person key becomes the pseudonym `erased:<request id>`; role, seniority, active state and
+  dates stay, so buying-centre sizes, coverage and quadrants do not change;
+- profile views of them and signals about them: person key pseudonymised, signal identity cleared;
+- notes: a note linked to them (`data.person` of `insight.note.recorded`) or whose text mentions
+  them — their profile URL, e-mail, or full name (two words or more, from the request or from their
+  stakeholder records) — has its text replaced by `[erased]`; the note itself (rep, account,
+  time) stays, so research counts do not change;
+- the service's outbox: published events that carried them have the person or the note text
+  replaced the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Text, cast, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from rapportkit import jsonutil
+from rapportkit.outbox import PUBLISHED, OutboxRow
+from rapportkit.people import normalise_profile_url
+from services.insight.models import Note, ProfileView, Signal, Stakeholder
+
+REDACTED = "[erased]"
+_OUTBOX_TYPES = ("rapport.insight.stakeholder.identified", "rapport.insight.profile.viewed",
+                 "rapport.insight.signal.captured", "rapport.insight.note.recorded")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who is to be erased: the keys to match and the full names to look for in free text."""
+
+    keys: frozenset[str]
+    names: frozenset[str] = field(default_factory=frozenset)
+
+    def with_names(self, names: list[str | None]) -> Target:
+        return Target(self.keys, self.names | {n for n in (full_name(x) for x in names) if n})
+
+    def with_keys(self, people: list[dict[str, Any]]) -> Target:
+        return Target(self.keys.union(*(person_keys(p) for p in people)), self.names)
+
+    def matches(self, person: Any) -> bool:
+        if not isinstance(person, dict):
+            return False
+        return bool(person_keys(person) & self.keys)
+
+
+def full_name(name: str | None) -> str | None:
+    """A name worth searching free text for: two words or more (a lone first name is too common)."""
+    words = (name or "").split()
+    return " ".join(words).casefold() if len(words) >= 2 else None
+
+
+def person_keys(person: dict[str, Any]) -> frozenset[str]:
+    """Every key a person dict can be known by: its normalised profile URL and its email."""
+    keys = set()
+    url = str(person.get("profile_url") or "").strip()
+    if url and normalise_profile_url(url):
+        keys.add(normalise_profile_url(url))
+    email = str(person.get("email") or "").strip().lower()
+    if email:
+        keys.add(email)
+    return frozenset(keys)
+
+
+def target_of(person: dict[str, Any]) -> Target:
+    return Target(person_keys(person)).with_names([person.get("name")])
+
+
+def mentions(text: str, target: Target) -> bool:
+    """Whether free text names the person: a key (URL or email) or a full name, case-insensitive,
+    not as part of a longer word (`linkedin.com/in/ada` does not match `…/in/adam`)."""
+    folded = text.casefold()
+    for key in target.keys:
+        if re.search(r"(?<![\w-])" + re.escape(key) + r"(?![\w-])", folded):
+            return True
+    for name in target.names:
+        pattern = r"\s+".join(re.escape(w) for w in name.split())
+        if re.search(r"(?<!\w)" + pattern + r"(?!\w)", folded):
+            return True
+    return False
+
+
+def erase_person(session: Session, *, tenant_id: str, person: dict[str, Any], request_id: str) -> dict[str, int]:
+    """Erase the person from every table of the service; counts of what was erased."""
+    target = target_of(person)
+    if not target.keys:  # a request whose person has no usable key names nobody here
+        return {"stakeholders": 0, "profile_views": 0, "signals": 0, "notes": 0, "published_events": 0}
+    pseudonym = f"erased:{request_id}"
+    at = datetime.now(UTC)
+    # what the service knows about the person adds keys: erasing by email also finds the profile
+    # URL a stakeholder record or a signal has for them (and their full name, for notes)
+    for _ in range(2):
+        stakeholders = _stakeholders(session, tenant_id, target)
+        signals = _signals(session, tenant_id, target)
+        known = [*({"profile_url": s.profile_url, "email": s.email} for s in stakeholders),
+                 *(s.person for s in signals if s.person)]
+        target = target.with_keys(known).with_names([*(s.name for s in stakeholders),
+                                                     *((s.person or {}).get("name") for s in signals)])
+    stakeholders = _stakeholders(session, tenant_id, target)
+    signals = _signals(session, tenant_id, target)
+    for row in stakeholders:
+        row.person_key, row.erased_at = pseudonym, at
+        row.profile_url = row.email = row.name = row.title = row.company = None
+    for signal in signals:
+        signal.person_key, signal.person = pseudonym, None
+    views = _updated(session, update(ProfileView).where(ProfileView.tenant_id == tenant_id,
+                                                        ProfileView.person_key.in_(target.keys))
+                     .values(person_key=pseudonym))
+    notes = 0
+    for note in session.scalars(select(Note).where(Note.tenant_id == tenant_id, Note.redacted_at.is_(None))):
+        linked = note.person_key in target.keys
+        if linked or mentions(note.text, target):
+            note.text, note.redacted_at = REDACTED, at
+            if linked:
+                note.person_key = pseudonym
+            notes += 1
+    published = scrub_outbox(session, tenant_id=tenant_id, target=target, pseudonym=pseudonym)
+    return {"stakeholders": len(stakeholders), "profile_views": views, "signals": len(signals),
+            "notes": notes, "published_events": published}
+
+
+def _stakeholders(session: Session, tenant_id: str, target: Target) -> list[Stakeholder]:
+    return list(session.scalars(select(Stakeholder).where(
+        Stakeholder.tenant_id == tenant_id,
+        or_(Stakeholder.person_key.in_(target.keys), func.lower(Stakeholder.email).in_(target.keys)))))
+
+
+def _signals(session: Session, tenant_id: str, target: Target) -> list[Signal]:
+    rows = session.scalars(select(Signal).where(Signal.tenant_id == tenant_id, Signal.person_key.is_not(None)))
+    return [s for s in rows if s.person_key in target.keys or target.matches(s.person)]
+
+
+def _updated(session: Session, stmt: Any) -> int:
+    result: Any = session.execute(stmt)
+    return int(result.rowcount or 0)
+
+
+def _payload_text(session: Session) -> ColumnElement[str]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.lower(func.convert_from(OutboxRow.payload, "UTF8"))
+    return func.lower(cast(OutboxRow.payload, Text))
+
+
+def scrub_outbox(session: Session, *, tenant_id: str, target: Target, pseudonym: str) -> int:
+    """Rewrite published outbox events that carry the person (the person dict or a note's text)."""
+    needles = [*target.keys, *(n.split()[-1] for n in target.names)]
+    text = _payload_text(session)
+    like = [text.like("%" + n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
+            for n in needles]
+    rows = session.scalars(select(OutboxRow).where(
+        OutboxRow.tenant_id == tenant_id, OutboxRow.state == PUBLISHED,
+        OutboxRow.event_type.in_(_OUTBOX_TYPES), or_(*like)))
+    changed = 0
+    for row in rows:
+        event = jsonutil.loads(row.payload)
+        data = event.get("data") or {}
+        touched = False
+        if target.matches(data.get("person")):
+            data["person"] = {"erased": pseudonym}
+            touched = True
+        if isinstance(data.get("text"), str) and (touched or mentions(data["text"], target)):
+            data["text"] = REDACTED
+            touched = True
+        if touched:
+            row.payload = jsonutil.dumps(event)
+            changed += 1
+    return changed
+
+
+def completion_person(person: dict[str, Any]) -> dict[str, Any]:
+    """The key fields of the request's person (profile URL, email), as echoed in `erasure.completed`."""
+    return {k: person[k] for k in ("profile_url", "email") if k in person}

@@ -1,0 +1,27 @@
+"""Network reads: a rep's connections, conversations, meetings and buying-centre coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from rapportkit.pagination import PageDep, page
+from rapportkit.web import IdentityDep, SessionDep
+from services.network.read import authorize, rep_conversations, rep_network
+
+router = APIRouter()
+
+
+@router.get("/v1/reps/{rep_id}/network")
+def network(rep_id: str, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+    authorize(session, identity, rep_id)
+    return rep_network(session, tenant_id=identity.tenant_id, rep_id=rep_id)
+
+
+@router.get("/v1/reps/{rep_id}/conversations")
+def conversations(rep_id: str, identity: IdentityDep, session: SessionDep, params: PageDep) -> dict[str, Any]:
+    authorize(session, identity, rep_id)
+    items, total = rep_conversations(session, tenant_id=identity.tenant_id, rep_id=rep_id,
+                                     limit=params.limit, offset=params.offset)
+    return page(items, total=total, params=params)

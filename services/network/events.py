@@ -1,0 +1,95 @@
+"""Consumer handlers of the network worker (event-carried state transfer, never a call):
+
+* ``rapport.insight.v1``: accounts and stakeholders, the buying centres coverage is measured on;
+* ``rapport.directory.v1``: each rep's team, so a manager reads only the reps of their teams;
+* ``rapport.privacy.v1``: erasure of a person, then ``privacy.erasure.completed``.
+
+State that can arrive out of order keeps the latest by event time; at equal times the later
+arrival wins, as in the insight service (its events of one account share a partition, so this
+service applies them in the order insight did).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rapportkit import outbox
+from rapportkit.envelope import Event, new_event, parse_time
+from rapportkit.people import person_key
+from services.network.models import AccountRow, RepRow, StakeholderRow, utc
+from services.network.privacy import erase_person
+
+SOURCE = "rapport/network"
+SERVICE = "network"
+
+
+def key_of(person: Any) -> str | None:
+    try:
+        return person_key(person) if isinstance(person, dict) else None
+    except ValueError:
+        return None
+
+
+def account_upserted(session: Session, event: Event) -> None:
+    data, at = event["data"], parse_time(event["time"])
+    row = session.get(AccountRow, (event["tenantid"], data["account_id"]))
+    if row is None:
+        session.add(AccountRow(tenant_id=event["tenantid"], account_id=data["account_id"], name=data["name"],
+                               tier=data["tier"], changed_at=at))
+    elif at >= utc(row.changed_at):  # type: ignore[operator]
+        row.name, row.tier, row.changed_at = data["name"], data["tier"], at
+
+
+def stakeholder_changed(session: Session, event: Event) -> None:
+    data, at = event["data"], parse_time(event["time"])
+    identified = event["type"].endswith(".identified")
+    row = session.get(StakeholderRow, (event["tenantid"], data["stakeholder_id"]))
+    if row is None:
+        row = StakeholderRow(tenant_id=event["tenantid"], stakeholder_id=data["stakeholder_id"],
+                             account_id=data["account_id"], role="unknown", active=identified, changed_at=at)
+        session.add(row)
+    elif at >= utc(row.changed_at):  # type: ignore[operator]
+        row.active, row.changed_at, row.account_id = identified, at, data["account_id"]
+    if identified and (row.identified_at is None or at >= utc(row.identified_at)):  # type: ignore[operator]
+        # the latest identification describes the person, even when a later departure deactivated them
+        row.person_key, row.role, row.seniority = key_of(data["person"]), data["role"], data.get("seniority")
+        row.identified_at = at
+        if utc(row.changed_at) == at:
+            row.account_id = data["account_id"]
+
+
+def rep_upserted(session: Session, event: Event) -> None:
+    data, at = event["data"], parse_time(event["time"])
+    row = session.get(RepRow, (event["tenantid"], data["rep_id"]))
+    if row is None:
+        session.add(RepRow(tenant_id=event["tenantid"], rep_id=data["rep_id"], team_id=data["team_id"],
+                           changed_at=at))
+    elif at >= utc(row.changed_at):  # type: ignore[operator]
+        row.team_id, row.changed_at = data["team_id"], at
+
+
+def erasure_requested(session: Session, event: Event) -> None:
+    data = event["data"]
+    key = key_of(data["person"])
+    if key:
+        erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
+    outbox.add(session, new_event(
+        type="rapport.privacy.erasure.completed", tenant_id=event["tenantid"], source=SOURCE,
+        id=f"erasure-completed-{SERVICE}-{event['id']}", time=datetime.now(UTC),
+        data={"request_id": data["request_id"], "person": data["person"], "service": SERVICE}))
+
+
+_T = "rapport."
+HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {
+    f"{_T}{name}": [handler] for name, handler in {
+        "insight.account.upserted": account_upserted,
+        "insight.stakeholder.identified": stakeholder_changed,
+        "insight.stakeholder.departed": stakeholder_changed,
+        "directory.rep.upserted": rep_upserted,
+        "privacy.erasure.requested": erasure_requested,
+    }.items()
+}

@@ -1,0 +1,72 @@
+"""Erasure of a person from the network service (``privacy.erasure.requested``).
+
+The person key is replaced everywhere by a pseudonym unique to the request (``erased:<request
+id>``), so every count (connections, conversations, two-way, coverage, meetings) stays as it was
+while nothing identifies the person:
+
+* messages to or from them lose their text (their length, direction, time and pitch verdict stay);
+* connections and meetings lose the person's details (name, title, URL, email);
+* the stakeholder read model keeps the pseudonym, so coverage still matches the pseudonymised
+  connections and messages;
+* the outbox rows of the events that named them are scrubbed the same way (person replaced by the
+  pseudonym, text, invitation message, subject and attachments removed), so the service's database
+  keeps no copy. Events already published to Kafka are beyond this service's reach.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from rapportkit import jsonutil
+from rapportkit.outbox import OutboxRow
+from services.network.models import ConnectionRow, MeetingRow, MessageRow, PersonEventRow, StakeholderRow
+
+PERSONAL_FIELDS = ("text", "message", "subject", "conversation_title", "attachments")
+
+
+def pseudonym(request_id: str) -> str:
+    return f"erased:{request_id}"
+
+
+def scrub(event: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """An event with the person replaced by the pseudonym and free text removed (still valid:
+    a message keeps its ``length``)."""
+    data = dict(event.get("data") or {})
+    if "person" in data:
+        data["person"] = {"email": pseudonym(request_id)}
+    text = data.get("text")
+    if isinstance(text, str) and "length" not in data:
+        data["length"] = len(text)
+    for field in PERSONAL_FIELDS:
+        data.pop(field, None)
+    return {**event, "data": data}
+
+
+def erase_person(session: Session, *, tenant_id: str, person: str, request_id: str) -> dict[str, int]:
+    """Erase `person` (a person key) in the caller's transaction; returns how many rows of each kind."""
+    alias = pseudonym(request_id)
+    event_ids = list(session.scalars(select(MessageRow.event_id).where(
+        MessageRow.tenant_id == tenant_id, MessageRow.person_key == person)))
+    event_ids += session.scalars(select(PersonEventRow.event_id).where(
+        PersonEventRow.tenant_id == tenant_id, PersonEventRow.person_key == person))
+    touched = {"events": len(event_ids)}
+    changes: list[tuple[str, Any, dict[str, Any]]] = [
+        ("messages", MessageRow, {"person_key": alias, "text": None}),
+        ("connections", ConnectionRow, {"person_key": alias, "person": None}),
+        ("meetings", MeetingRow, {"person_key": alias, "person": None}),
+        ("stakeholders", StakeholderRow, {"person_key": alias}),
+        ("person_events", PersonEventRow, {"person_key": alias}),
+    ]
+    for name, model, values in changes:
+        result = session.execute(update(model).where(model.tenant_id == tenant_id, model.person_key == person)
+                                 .values(**values))
+        touched[name] = cast(CursorResult[Any], result).rowcount
+    for start in range(0, len(event_ids), 500):
+        rows = session.scalars(select(OutboxRow).where(
+            OutboxRow.tenant_id == tenant_id, OutboxRow.event_id.in_(event_ids[start:start + 500])))
+        for row in rows:
+            row.payload = jsonutil.dumps(scrub(jsonutil.loads(row.payload), request_id))
+    return touched

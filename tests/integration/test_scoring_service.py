@@ -1,0 +1,198 @@
+"""The scoring service through the real stack: dark-side alerts, outcomes from the Maven CRM
+sample, recommendations, settings."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from kafka import KafkaProducer
+
+from rapportkit import jsonutil
+from rapportkit.envelope import new_event
+from stack.processes import Stack
+from tests.integration.helpers import as_event, eventually, new_rep, read_topic
+
+MAVEN = Path(__file__).resolve().parents[3] / "shared" / "data" / "crm" / "maven" / "sales_pipeline.csv"
+
+
+@pytest.fixture
+def client(stack: Stack) -> Iterator[httpx.Client]:
+    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
+    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
+        yield c
+
+
+def ev(type_: str, when: str, **data: Any) -> dict[str, Any]:
+    return new_event(type=f"rapport.{type_}", tenant_id="demo", source="tests", data=data,
+                     time=datetime.fromisoformat(when))
+
+
+def post(client: httpx.Client, events: list[dict[str, Any]]) -> None:
+    for start in range(0, len(events), 1000):
+        response = client.post("/v1/events", json=events[start:start + 1000])
+        assert response.status_code == 202, response.text
+
+
+def person(name: str) -> dict[str, str]:
+    return {"profile_url": f"https://www.linkedin.com/in/{name}"}
+
+
+def alerts_of(client: httpx.Client, rep: str, kind: str | None = None) -> list[dict[str, Any]] | None:
+    """The rep's alerts once there are any (the rep is unknown, 404, until its first event is applied)."""
+    response = client.get(f"/v1/reps/{rep}/alerts", params={"kind": kind} if kind else {})
+    return (response.json()["alerts"] or None) if response.status_code == 200 else None
+
+
+def test_connect_then_pitch_lowers_the_score_and_raises_an_alert(client: httpx.Client, kafka: str) -> None:
+    hasty, patient = new_rep(), new_rep()
+    for rep in (hasty, patient):
+        post(client, [
+            ev("network.connection.accepted", "2026-11-02T09:00:00+00:00", rep_id=rep, person=person("ana")),
+            ev("network.message.received", "2026-11-02T12:00:00+00:00", rep_id=rep, conversation_id=f"c-{rep}",
+               person=person("ana"), channel="linkedin", text="Thanks for connecting!")])
+    post(client, [ev("network.message.sent", "2026-11-02T09:30:00+00:00", rep_id=hasty, conversation_id=f"c-{hasty}",
+                     person=person("ana"), channel="linkedin", is_pitch=True,
+                     text="Great to connect! Our platform cuts costs 30% — book a demo: calendly.com/x/15min")])
+    post(client, [ev("network.message.sent", "2026-11-02T10:30:00+00:00", rep_id=patient,
+                     conversation_id=f"c-{patient}", person=person("ana"), channel="linkedin",
+                     text="Thanks for accepting. I enjoyed your post on supplier audits — what prompted it?")])
+
+    [alert] = eventually(lambda: alerts_of(client, hasty), timeout=15, what="the connect_then_pitch alert")
+    assert alert["kind"] == "connect_then_pitch"
+    assert alert["evidence"]["minutes_after_acceptance"] == 30.0
+    assert alert["evidence"]["person"] == "linkedin.com/in/ana"
+    assert client.get(f"/v1/reps/{patient}/alerts").json()["alerts"] == []
+
+    scores = {rep: client.get(f"/v1/reps/{rep}/score", params={"date": "2026-11-03"}).json()
+              for rep in (hasty, patient)}
+    assert scores[hasty]["total"] < scores[patient]["total"]
+    penalty = [f for f in scores[hasty]["factors"] if f["name"] == "penalty_connect_then_pitch"]
+    assert penalty and penalty[0]["contribution"] < 0
+
+    published = eventually(lambda: read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
+        "type") == "rapport.scoring.alert.raised" and as_event(m)["data"]["rep_id"] == hasty) or None,
+        timeout=15, what="scoring.alert.raised on the topic")
+    assert as_event(published[0])["data"]["kind"] == "connect_then_pitch"
+    updated = read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
+        "type") == "rapport.scoring.score.updated" and as_event(m)["data"]["rep_id"] == hasty)
+    assert updated and all(as_event(m)["data"]["formula_version"] == "1.0" for m in updated)
+
+
+def test_identical_mass_messages_raise_mass_message(client: httpx.Client) -> None:
+    rep = new_rep()
+    text = "Hi there, quick question about your Q3 plans. Do you have 10 minutes this week?"
+    post(client, [ev("network.message.sent", f"2026-11-05T09:0{i}:00+00:00", rep_id=rep, conversation_id=f"m{i}-{rep}",
+                     person=person(f"p{i}-{rep}"), channel="linkedin", text=text) for i in range(6)])
+    alerts = eventually(lambda: alerts_of(client, rep, "mass_message"), timeout=15, what="the mass_message alert")
+    assert alerts[0]["evidence"]["recipients"] == 6
+
+
+def maven_events(prefix: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Outcome events for every opportunity of the Maven file, and what the file itself says."""
+    events: list[dict[str, Any]] = []
+    won: dict[str, int] = defaultdict(int)
+    lost: dict[str, int] = defaultdict(int)
+    amount: dict[str, float] = defaultdict(float)
+    cycles: dict[str, list[int]] = defaultdict(list)
+    with MAVEN.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if not row["engage_date"]:
+                continue  # Prospecting: never engaged, no opportunity yet
+            opp, rep = f"{prefix}-{row['opportunity_id']}", f"{prefix}-{row['sales_agent']}"
+            events.append(ev("outcome.opportunity.created", f"{row['engage_date']}T00:00:00+00:00", opportunity_id=opp,
+                             rep_id=rep, account_id=row["account"] or "unknown", amount=0, stage=row["deal_stage"]))
+            if row["deal_stage"] in ("Won", "Lost"):
+                is_won = row["deal_stage"] == "Won"
+                value = float(row["close_value"] or 0)
+                events.append(ev("outcome.opportunity.closed", f"{row['close_date']}T00:00:00+00:00",
+                                 opportunity_id=opp, won=is_won, amount=value))
+                if is_won:
+                    won[rep] += 1
+                    amount[rep] += value
+                    cycles[rep].append((date.fromisoformat(row["close_date"]) -
+                                        date.fromisoformat(row["engage_date"])).days)
+                else:
+                    lost[rep] += 1
+    expected = {rep: {"won": won[rep], "lost": lost[rep], "win_rate": round(won[rep] / (won[rep] + lost[rep]), 4),
+                      "median_cycle_days": statistics.median(cycles[rep]), "won_amount": round(amount[rep], 2)}
+                for rep in set(won) | set(lost)}
+    return events, expected
+
+
+def test_maven_outcomes_match_the_file(client: httpx.Client) -> None:
+    assert MAVEN.exists(), f"the shared Maven CRM sample is missing at {MAVEN}"
+    prefix = uuid.uuid4().hex[:6]
+    events, expected = maven_events(prefix)
+    assert len(expected) >= 30
+    post(client, events)
+
+    def report() -> dict[str, dict[str, Any]] | None:
+        groups = client.get("/v1/reports/outcomes", params={"group_by": "rep"}).json()["groups"]
+        mine = {g["rep_id"]: g for g in groups if g["rep_id"].startswith(prefix)}
+        done = sum(g["won"] + g["lost"] for g in mine.values())
+        return mine if done == sum(e["won"] + e["lost"] for e in expected.values()) else None
+
+    mine = eventually(report, timeout=120, interval=1, what="every Maven opportunity in the report")
+    assert set(mine) == set(expected)
+    for rep, want in expected.items():
+        got = mine[rep]
+        assert {k: got[k] for k in want} == want, rep
+
+
+def test_recommendation_follows_the_quadrant(client: httpx.Client, kafka: str) -> None:
+    account = f"acct-{uuid.uuid4().hex[:8]}"
+    assert client.get(f"/v1/accounts/{account}/recommendation").status_code == 404
+    producer = KafkaProducer(bootstrap_servers=kafka)
+    for i, quadrant in enumerate(("low_status_small_centre", "low_status_large_centre")):
+        event = new_event(type="rapport.insight.account.quadrant_changed", tenant_id="demo", source="tests",
+                          time=datetime.fromisoformat(f"2026-11-0{i + 1}T00:00:00+00:00"),
+                          data={"account_id": account, "quadrant": quadrant, "customer_status": "low",
+                                "centre_size": quadrant.split("_")[2], "stakeholders": 2 + 3 * i})
+        producer.send("rapport.insight.v1", key=f"demo:{account}".encode(), value=jsonutil.dumps(event))
+    producer.flush()
+    producer.close()
+    body = eventually(lambda: (r := client.get(f"/v1/accounts/{account}/recommendation")).status_code == 200
+                      and r.json()["quadrant"] == "low_status_large_centre" and r.json() or None,
+                      timeout=15, what="the recommendation")
+    assert "Avoid intrusive social outreach" in body["recommendation"]
+    issued = read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
+        "type") == "rapport.scoring.recommendation.issued" and as_event(m)["data"]["account_id"] == account)
+    assert [as_event(m)["data"]["quadrant"] for m in issued] == ["low_status_small_centre", "low_status_large_centre"]
+
+
+def test_settings_are_validated_and_change_the_window(client: httpx.Client) -> None:
+    bad = client.put("/v1/settings/scoring", json={"weights": {"no_such_factor": 1}})
+    assert bad.status_code == 422 and "no_such_factor" in bad.text
+    too_heavy = client.put("/v1/settings/scoring", json={"weights": {"research_actions": 30}})
+    assert too_heavy.status_code == 422 and "insight" in too_heavy.json()["error"]["message"]
+    assert client.put("/v1/settings/scoring", json={"window_days": 0}).status_code == 422
+    current = client.get("/v1/settings/scoring").json()
+    assert current["window_days"] == 30 and current["pitch_window_hours"] == 24.0
+
+
+def test_history_and_leaderboard(client: httpx.Client) -> None:
+    reps = [new_rep() for _ in range(3)]
+    for n, rep in enumerate(reps):
+        post(client, [ev("insight.profile.viewed", f"2026-10-2{k}T10:00:00+00:00", rep_id=rep,
+                         person=person(f"x{k}")) for k in range(n + 1)])
+    eventually(lambda: all(client.get(f"/v1/reps/{r}/score").status_code == 200 for r in reps) or None,
+               timeout=15, what="the reps' scores")
+    history = client.get(f"/v1/reps/{reps[2]}/score/history", params={"from": "2026-10-19", "to": "2026-10-23"}).json()
+    assert [d["date"] for d in history["series"]] == [f"2026-10-{d}" for d in range(19, 24)]
+    totals = [d["total"] for d in history["series"]]
+    assert totals[0] == 0 and totals[1] > 0 and totals == sorted(totals)  # views on 20, 21, 22
+    board = client.get("/v1/leaderboard", params={"date": "2026-10-25", "limit": 1000}).json()
+    ranked = [r["rep_id"] for r in board["reps"] if r["rep_id"] in reps]
+    assert ranked == list(reversed(reps))
+    assert client.get("/v1/leaderboard", params={"limit": 0}).status_code == 422
+    assert client.get(f"/v1/reps/{reps[0]}/score/history", params={"from": "2026-10-23", "to": "2026-10-01"}
+                      ).status_code == 422
