@@ -164,7 +164,7 @@ def main() -> int:
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "RAPPORT_BOOTSTRAP_TOKEN": token,
            "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32), "RAPPORT_DATA_DIR": str(ROOT / "var" / "bench"),
            "RAPPORT_LOG_LEVEL": "WARNING"}
-    for service in SERVICES:
+    for service in (*SERVICES, "gateway"):
         env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"rapport_bench_{service}")
     stack = Stack(env=env, log_dir=ROOT / "var" / "bench" / "logs", gateway_port=18480, service_base_port=18500)
     payload = jsonutil.dumps(event("rep-0", 0))

@@ -1,33 +1,67 @@
-"""The gateway process: `uvicorn gateway.main:app`."""
+"""The gateway process: `uvicorn gateway.main:app`.
+
+At start it applies its migrations (directory, API keys, erasure requests, import jobs, outbox),
+opens one pooled client per upstream service and starts its background loops: the outbox relay
+(directory and privacy events) and its consumer (see gateway/consumers.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from gateway import events
+from gateway.consumers import CONSUMES, HANDLERS
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
 from gateway.upstream import Upstreams
+from rapportkit.db import make_engine, make_session_factory, ping
 from rapportkit.logs import setup_logging
+from rapportkit.migrate import upgrade
+from rapportkit.service import Background
 from rapportkit.web import create_app
 
 settings = GatewaySettings()
+MIGRATIONS = Path(__file__).parent / "migrations"
+engine = make_engine(settings.resolved_database_url())
+running: list[Background] = []
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     setup_logging("gateway", settings.log_level)
+    upgrade(script_location=MIGRATIONS, url=settings.resolved_database_url(), service="gateway")
+    factory = make_session_factory(engine)
     app.state.settings = settings
+    app.state.session_factory = factory
+    app.state.internal_secret = settings.internal_secret
     app.state.upstreams = Upstreams(settings.upstream_urls(), secret=settings.internal_secret,
                                     timeout=settings.upstream_timeout_seconds)
+    background = Background(name="gateway", settings=settings, factory=factory, consumes=CONSUMES,
+                            handlers=HANDLERS)
+    running.append(background)
+    background.start()
     yield
+    background.close()
     await app.state.upstreams.aclose()
+    engine.dispose()
 
 
-app = create_app(service="gateway", title="Rapport API", lifespan=lifespan,
+def ready() -> None:
+    ping(engine)
+    for background in running:
+        background.ready()
+
+
+def alive() -> None:
+    for background in running:
+        background.alive()
+
+
+app = create_app(service="gateway", title="Rapport API", lifespan=lifespan, ready=ready, alive=alive,
                  description="Social selling activity tracker: events in, scores and reports out.")
 app.include_router(events.router)
 for router in ROUTERS:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from rapportkit.settings import PlatformSettings
+from rapportkit.settings import ServiceSettings
 
 SERVICES = ("insight", "network", "content", "scoring")
 
 
-class GatewaySettings(PlatformSettings):
+class GatewaySettings(ServiceSettings):
+    service: str = "gateway"
+    database_url: str = Field("", validation_alias="GATEWAY_DATABASE_URL")
     port: int = Field(8080, validation_alias="RAPPORT_GATEWAY_PORT")
     bootstrap_token: str = Field("", validation_alias="RAPPORT_BOOTSTRAP_TOKEN")
     insight_url: str = Field("http://127.0.0.1:8101", validation_alias="RAPPORT_INSIGHT_URL")

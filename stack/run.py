@@ -51,7 +51,7 @@ def main() -> int:
         print("starting services…", flush=True)
         stack.start()
         databases = {s: os.environ.get(f"{s.upper()}_DATABASE_URL") or f"sqlite:{data_dir / (s + '.db')}"
-                     for s in ("insight", "network", "content", "scoring")}
+                     for s in ("insight", "network", "content", "scoring", "gateway")}
         print(f"""
 Rapport is up.
   gateway     {stack.gateway_url}   (API docs: {stack.gateway_url}/docs)

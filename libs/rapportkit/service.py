@@ -83,56 +83,80 @@ def api_app(spec: ServiceSpec) -> FastAPI:
     return app
 
 
+class Background:
+    """The background loops of a process: the outbox relay, the consumer loop (when it consumes
+    topics) and any extra loops, each in a thread; one producer shared by relay and DLQ."""
+
+    def __init__(self, *, name: str, settings: ServiceSettings, factory: SessionFactory, consumes: Sequence[str],
+                 handlers: HandlerMap,
+                 loops: Sequence[Callable[[SessionFactory], Callable[[threading.Event], None]]] = ()):
+        self.stop = threading.Event()
+        self.producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{name}-background")
+        m = metrics(name)
+        relay = OutboxRelay(session_factory=factory, producer=self.producer, metrics=m,
+                            batch_size=settings.relay_batch_size)
+        self.threads = [threading.Thread(target=_guard(relay.run, self.stop), name="relay", daemon=True)]
+        self.consumer: ConsumerLoop | None = None
+        if consumes:
+            self.consumer = ConsumerLoop(
+                group=settings.consumer_group or name, bootstrap=settings.kafka_bootstrap_servers,
+                topics=list(consumes), handlers=handlers, session_factory=factory, producer=self.producer, metrics=m,
+                max_retries=settings.consumer_max_retries, backoff_seconds=settings.consumer_backoff_seconds)
+            self.threads.append(threading.Thread(target=_guard(self.consumer.run, self.stop), name="consumer",
+                                                 daemon=True))
+        for i, make_loop in enumerate(loops):
+            self.threads.append(threading.Thread(target=_guard(make_loop(factory), self.stop), name=f"loop-{i}",
+                                                 daemon=True))
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=30)
+        close_producer(self.producer)
+
+    def alive(self) -> None:
+        dead = [t.name for t in self.threads if not t.is_alive()]
+        if dead:
+            raise RuntimeError(f"background threads died: {dead}")
+
+    def ready(self) -> None:
+        self.alive()
+        if self.consumer is not None and not self.consumer.assigned.is_set():
+            raise RuntimeError("consumer has no partitions assigned yet")
+
+
 def worker_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     engine = make_engine(settings.resolved_database_url())
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-    state: dict[str, ConsumerLoop] = {}
+    running: list[Background] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_logging(f"{spec.name}-worker", settings.log_level)
         wait_for_head(script_location=spec.migrations, engine=engine, service=spec.name)
-        factory = make_session_factory(engine)
-        producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{spec.name}-worker")
-        m = metrics(spec.name)
-        relay = OutboxRelay(session_factory=factory, producer=producer, metrics=m,
-                            batch_size=settings.relay_batch_size)
-        threads.append(threading.Thread(target=_guard(relay.run, stop), name="relay", daemon=True))
-        if spec.consumes:
-            loop = ConsumerLoop(group=settings.consumer_group or spec.name, bootstrap=settings.kafka_bootstrap_servers,
-                                topics=list(spec.consumes), handlers=spec.handlers, session_factory=factory,
-                                producer=producer, metrics=m, max_retries=settings.consumer_max_retries,
-                                backoff_seconds=settings.consumer_backoff_seconds)
-            state["consumer"] = loop
-            threads.append(threading.Thread(target=_guard(loop.run, stop), name="consumer", daemon=True))
-        for i, make_loop in enumerate(spec.loops):
-            threads.append(threading.Thread(target=_guard(make_loop(factory), stop), name=f"loop-{i}", daemon=True))
-        for t in threads:
-            t.start()
+        background = Background(name=spec.name, settings=settings, factory=make_session_factory(engine),
+                                consumes=spec.consumes, handlers=spec.handlers, loops=spec.loops)
+        running.append(background)
+        background.start()
         log.info("worker started", extra={"fields": {"topics": list(spec.consumes)}})
         yield
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
-        close_producer(producer)
+        background.close()
         engine.dispose()
         log.info("worker stopped")
 
     def alive() -> None:
-        dead = [t.name for t in threads if not t.is_alive()]
-        if dead:
-            raise RuntimeError(f"background threads died: {dead}")
+        for background in running:
+            background.alive()
 
     def ready() -> None:
         ping(engine)
-        alive()
-        if not threads:
+        if not running:
             raise RuntimeError("not started")
-        loop = state.get("consumer")
-        if loop is not None and not loop.assigned.is_set():
-            raise RuntimeError("consumer has no partitions assigned yet")
+        running[0].ready()
 
     return create_app(service=f"{spec.name}-worker", title=f"{spec.title} worker", lifespan=lifespan,
                       ready=ready, alive=alive)

@@ -61,7 +61,7 @@ def stack(kafka: str, postgres: None) -> Iterator[Stack]:
         "RAPPORT_DATA_DIR": str(ARTIFACTS / DB_PREFIX),
         "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
     }
-    for service in SERVICES:
+    for service in (*SERVICES, "gateway"):
         env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{DB_PREFIX}_{service}")
     running = Stack(env=env, log_dir=ARTIFACTS / f"{DB_PREFIX}-logs", gateway_port=GATEWAY_PORT,
                     service_base_port=GATEWAY_PORT + 20)

@@ -11,18 +11,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData
 
-from rapportkit import db
+from rapportkit import db, inbox, outbox
 from rapportkit.migrate import upgrade
 from stack.processes import SERVICES
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", [*SERVICES, "gateway"])
 def test_migrations_match_the_models(service: str, tmp_path: Path) -> None:
-    package = importlib.import_module(f"services.{service}")
-    models = importlib.import_module(f"services.{service}.models")
+    module = service if service == "gateway" else f"services.{service}"
+    package = importlib.import_module(module)
+    models = importlib.import_module(f"{module}.models")
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(script_location=Path(str(package.__file__)).parent / "migrations", url=url, service=service)
     declared = MetaData()
+    assert {inbox.InboxRow.__tablename__, outbox.OutboxRow.__tablename__} <= set(db.Base.metadata.tables)
     for table in [*db.Base.metadata.sorted_tables, *models.Base.metadata.sorted_tables]:
         table.to_metadata(declared)
     engine = db.make_engine(url)

@@ -1,0 +1,96 @@
+"""The gateway's own tables: the directory (tenants, teams, reps, users), API keys, erasure
+requests and import jobs. Every row but a tenant's belongs to a tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+S = String(200)
+
+
+class Base(DeclarativeBase):
+    """The gateway's own metadata."""
+
+
+class Tenant(Base):
+    __tablename__ = "tenant"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Team(Base):
+    __tablename__ = "team"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(S, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Rep(Base):
+    __tablename__ = "rep"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(S, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    team_id: Mapped[str] = mapped_column(S)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(S, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 is stored; `prefix` (the first characters) identifies it in lists."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (Index("ix_api_key_hash", "key_hash", unique=True),)
+    key_id: Mapped[str] = mapped_column(S, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(String(20))  # admin | manager | rep | ingest
+    rep_id: Mapped[str | None] = mapped_column(S, nullable=True)  # role rep: whose data
+    team_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # role manager: which teams
+    user_id: Mapped[str | None] = mapped_column(S, nullable=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ErasureRequest(Base):
+    __tablename__ = "erasure_request"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(S, primary_key=True)
+    person: Mapped[dict[str, Any]] = mapped_column(JSON)  # the identifying keys only, as requested
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # service → completion time
+
+
+class ImportJob(Base):
+    __tablename__ = "import_job"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_id: Mapped[str] = mapped_column(S, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # linkedin | crm
+    status: Mapped[str] = mapped_column(String(20))  # queued | running | done | failed
+    rep_id: Mapped[str | None] = mapped_column(S, nullable=True)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    events_produced: Mapped[int] = mapped_column(Integer, default=0)
+    events_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rejections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
