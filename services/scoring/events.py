@@ -24,6 +24,7 @@ from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import person_key
 from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
+from services.scoring.facts import utc
 from services.scoring.models import (
     AccountRow,
     ContentRow,
@@ -129,7 +130,7 @@ def account_upserted(session: Session, event: Event) -> None:
 def stakeholder_changed(session: Session, event: Event) -> None:
     data, at = event["data"], parse_time(event["time"])
     row = session.get(StakeholderRow, (event["tenantid"], data["stakeholder_id"]))
-    if row is not None and row.changed_at > at:
+    if row is not None and utc(row.changed_at) > at:
         return  # an older event arriving late
     identified = event["type"].endswith(".identified")
     if row is None:
@@ -146,7 +147,7 @@ def quadrant_changed(session: Session, event: Event) -> None:
     if row is None:
         row = AccountRow(tenant_id=tenant, account_id=data["account_id"])
         session.add(row)
-    if row.quadrant_at is not None and row.quadrant_at > at:
+    if row.quadrant_at is not None and utc(row.quadrant_at) > at:
         return
     changed = row.quadrant != data["quadrant"]
     row.quadrant, row.quadrant_at = data["quadrant"], at
@@ -157,6 +158,16 @@ def quadrant_changed(session: Session, event: Event) -> None:
             id=f"recommendation-{event['id']}",
             data={"account_id": data["account_id"], "quadrant": data["quadrant"],
                   "recommendation": row.recommendation}))
+
+
+def fit_changed(session: Session, event: Event) -> None:
+    data, at = event["data"], parse_time(event["time"])
+    row = session.get(AccountRow, (event["tenantid"], data["account_id"]))
+    if row is None:
+        row = AccountRow(tenant_id=event["tenantid"], account_id=data["account_id"])
+        session.add(row)
+    if row.icp_fit_at is None or utc(row.icp_fit_at) <= at:
+        row.icp_fit, row.icp_fit_at = data["icp_fit"], at
 
 
 def signal_captured(session: Session, event: Event) -> None:
@@ -247,6 +258,7 @@ HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {
         "insight.stakeholder.identified": stakeholder_changed,
         "insight.stakeholder.departed": stakeholder_changed,
         "insight.account.quadrant_changed": quadrant_changed,
+        "insight.account.fit_changed": fit_changed,
         "insight.profile.viewed": _fact(F.PROFILE_VIEW),
         "insight.note.recorded": _fact(F.NOTE, account_id="account_id"),
         "insight.account.followed": _fact(F.ACCOUNT_FOLLOW, account_id="account_id"),

@@ -37,7 +37,8 @@ class FactorSpec:
 
 
 FACTORS: tuple[FactorSpec, ...] = (
-    FactorSpec("insight", "research_actions", 8, 10, "profile views, account notes and follows"),
+    FactorSpec("insight", "research_actions", 8, 10, "profile views, account notes and follows, each weighted "
+               "by its account's ICP fit (1 where unknown)"),
     FactorSpec("insight", "buying_centre_mapped", 9, 0, "mean share of the 6 buying-centre roles mapped, "
                "over the accounts the rep worked in the window"),
     FactorSpec("insight", "signals_followed_up", 8, 5, "signals acted on, 1 within 24 h, 0.5 within 72 h, "
@@ -130,9 +131,15 @@ def _raw_values(window: list[Fact], ctx: Context, day: date) -> dict[str, tuple[
     conversed = {f.person for f in by_kind[F.MSG_IN] + by_kind[F.MSG_OUT]
                  if f.person in engaged_at and timedelta(0) <= f.at - engaged_at[f.person] <= timedelta(days=14)}
     weight = F.ENGAGEMENT_WEIGHTS
+
+    def fit_of(f: Fact) -> float:
+        """Research counts as far as its account fits the ICP; 1 where no fit is known."""
+        account = f.account_id or (ctx.stakeholders[f.person].account_id if f.person in ctx.stakeholders else None)
+        return ctx.icp_fit.get(account, 1.0) if account else 1.0
+
+    research = by_kind[F.PROFILE_VIEW] + by_kind[F.NOTE] + by_kind[F.ACCOUNT_FOLLOW]
     return {
-        "research_actions": (len(by_kind[F.PROFILE_VIEW]) + len(by_kind[F.NOTE]) + len(by_kind[F.ACCOUNT_FOLLOW]),
-                             None),
+        "research_actions": (round(sum(fit_of(f) for f in research), 4), None),
         "buying_centre_mapped": (round(sum(mapped) / len(mapped), 4) if mapped else 0.0, None),
         "signals_followed_up": (signal_credit, None),
         "target_connections": (len({p for p in accepted if p in ctx.stakeholders}), None),

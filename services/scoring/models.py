@@ -54,6 +54,8 @@ class AccountRow(Base):
     quadrant: Mapped[str | None] = mapped_column(String(40), nullable=True)
     quadrant_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     recommendation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    icp_fit: Mapped[float | None] = mapped_column(Float, nullable=True)
+    icp_fit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class SignalRow(Base):

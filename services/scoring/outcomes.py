@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.scoring import facts as F
+from services.scoring.facts import utc
 from services.scoring.models import (
     FactRow,
     LeadRow,
@@ -35,7 +36,7 @@ INFLUENCE_KINDS = (F.CONN_ACCEPTED, F.MSG_OUT, F.MSG_IN, F.ENGAGEMENT_RECEIVED)
 
 
 def aware(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    return None if value is None else utc(value)
 
 
 def in_period(at: datetime | None, start: datetime | None, end: datetime | None) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.scoring import facts as F
-from services.scoring.facts import Context, Fact, Stakeholder
+from services.scoring.facts import Context, Fact, Stakeholder, utc
 from services.scoring.models import AccountRow, FactRow, SignalRow, StakeholderRow, TenantSettingsRow
 from services.scoring.settings import ScoringSettings
 
@@ -22,8 +22,7 @@ def day_start(day: date) -> datetime:
 
 
 def to_fact(row: FactRow) -> Fact:
-    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
-    return Fact(kind=row.kind, at=at, person=row.person, account_id=row.account_id, ref=row.ref, flag=row.flag,
+    return Fact(kind=row.kind, at=utc(row.at), person=row.person, account_id=row.account_id, ref=row.ref, flag=row.flag,
                 detail=row.detail)
 
 
@@ -46,17 +45,13 @@ def tenant_facts(session: Session, tenant_id: str, first: date, last: date,
     return grouped
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def context_for(session: Session, tenant_id: str, rep_id: str, window: list[Fact]) -> Context:
     """The buying centres, quadrants, acceptances and signal times the rep's facts refer to."""
     accepted: dict[str, datetime] = {}
     for person, at in session.execute(select(FactRow.person, FactRow.at).where(
             FactRow.tenant_id == tenant_id, FactRow.rep_id == rep_id, FactRow.kind == F.CONN_ACCEPTED)):
-        if person and (person not in accepted or _aware(at) < accepted[person]):
-            accepted[person] = _aware(at)
+        if person and (person not in accepted or utc(at) < accepted[person]):
+            accepted[person] = utc(at)
     people = {f.person for f in window if f.person} | set(accepted)
     stakeholders: dict[str, Stakeholder] = {}
     for start in range(0, len(people_list := sorted(people)), 500):
@@ -68,6 +63,7 @@ def context_for(session: Session, tenant_id: str, rep_id: str, window: list[Fact
     accounts = {s.account_id for s in stakeholders.values()} | {f.account_id for f in window if f.account_id}
     centre: dict[str, dict[str, str]] = defaultdict(dict)
     quadrants: dict[str, str] = {}
+    fits: dict[str, float] = {}
     if accounts:
         for row in session.scalars(select(StakeholderRow).where(
                 StakeholderRow.tenant_id == tenant_id, StakeholderRow.active.is_(True),
@@ -77,11 +73,13 @@ def context_for(session: Session, tenant_id: str, rep_id: str, window: list[Fact
                 AccountRow.tenant_id == tenant_id, AccountRow.account_id.in_(sorted(accounts)))):
             if account.quadrant:
                 quadrants[account.account_id] = account.quadrant
+            if account.icp_fit is not None:
+                fits[account.account_id] = account.icp_fit
     signals = sorted({f.ref for f in window if f.kind == F.SIGNAL_ACTIONED and f.ref})
-    captured = {s.signal_id: _aware(s.captured_at) for s in session.scalars(select(SignalRow).where(
+    captured = {s.signal_id: utc(s.captured_at) for s in session.scalars(select(SignalRow).where(
         SignalRow.tenant_id == tenant_id, SignalRow.signal_id.in_(signals)))} if signals else {}
     return Context(stakeholders=stakeholders, centre_roles=dict(centre), quadrants=quadrants, accepted_at=accepted,
-                   signal_captured_at=captured)
+                   signal_captured_at=captured, icp_fit=fits)
 
 
 SETTING_FIELDS = {f.name for f in fields(ScoringSettings)}

@@ -184,3 +184,15 @@ def test_only_stakeholder_engagement_counts_for_engage(kind: str) -> None:
     ctx = Context(stakeholders={ANA: Stakeholder("acme", "decision_maker")})
     assert compute(stranger, ctx, DAY, ScoringSettings()).pillars["engage"] == 0
     assert compute(known, ctx, DAY, ScoringSettings()).pillars["engage"] > 0
+
+
+def test_research_counts_as_far_as_the_account_fits_the_icp() -> None:
+    facts = [Fact(NOTE, at(9), account_id="acme"), Fact(PROFILE_VIEW, at(9), person=ANA),
+             Fact(PROFILE_VIEW, at(9), person="linkedin.com/in/unmapped")]
+    ctx = Context(stakeholders={ANA: Stakeholder("acme", "decision_maker")})
+    unknown = compute(facts, ctx, DAY, ScoringSettings())
+    ctx.icp_fit["acme"] = 0.25
+    weighted = compute(facts, ctx, DAY, ScoringSettings())
+    raw = {f.name: f.raw for f in weighted.factors}
+    assert raw["research_actions"] == 1.5  # 0.25 + 0.25 + 1 (a person of no known account)
+    assert weighted.pillars["insight"] < unknown.pillars["insight"]
