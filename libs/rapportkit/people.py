@@ -33,3 +33,24 @@ def person_key(person: Mapping[str, Any]) -> str:
     if email:
         return email
     raise ValueError("person needs a profile_url or an email")
+
+
+def person_key_or_none(person: Any) -> str | None:
+    """The key of a person dict, or None when there is no usable one (or no dict at all)."""
+    try:
+        return person_key(person) if isinstance(person, Mapping) else None
+    except ValueError:
+        return None
+
+
+def require_person_key(event: Mapping[str, Any], field: str = "person") -> str:
+    """The key of `data.<field>` of an event being ingested; a 422 naming the field when it has none
+    (the schema admits e.g. a profile URL that normalises to nothing)."""
+    from rapportkit.errors import ApiError
+
+    try:
+        return person_key(event["data"][field])
+    except ValueError as exc:
+        msg = "needs a profile_url or an email that is not blank"
+        raise ApiError(422, "validation_error", f"event {event['id']}: data.{field}: {msg}",
+                       [{"loc": ["data", field], "msg": msg}]) from exc

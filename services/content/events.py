@@ -9,13 +9,13 @@ by event time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
 from rapportkit.db import insert_ignore
-from rapportkit.envelope import Event, new_event, parse_time
+from rapportkit.envelope import Event, parse_time
+from rapportkit.privacy import erasure_completed
 from services.content.ingest import person_keys
 from services.content.models import InsightAccount, InsightStakeholder
 from services.content.privacy import erase_person, keys_of
@@ -67,10 +67,7 @@ def account_upserted(session: Session, event: Event) -> None:
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
     erase_person(session, tenant_id=event["tenantid"], keys=keys_of(data["person"]), request_id=data["request_id"])
-    outbox.add(session, new_event(
-        type="rapport.privacy.erasure.completed", tenant_id=event["tenantid"], source=SOURCE,
-        id=f"erasure-completed-{SERVICE}-{event['id']}", time=datetime.now(UTC),
-        data={"request_id": data["request_id"], "person": data["person"], "service": SERVICE}))
+    outbox.add(session, erasure_completed(event, service=SERVICE))
 
 
 _T = "rapport."

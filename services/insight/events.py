@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
-from rapportkit.envelope import Event, new_event
-from services.insight.accounts import SOURCE, derived_id
+from rapportkit.envelope import Event
+from rapportkit.privacy import erasure_completed
 from services.insight.privacy import completion_person, erase_person
 
 log = logging.getLogger(__name__)
@@ -24,11 +23,7 @@ def erasure_requested(session: Session, event: Event) -> None:
     data, tenant = event["data"], event["tenantid"]
     erased = erase_person(session, tenant_id=tenant, person=data["person"], request_id=data["request_id"])
     log.info("person erased", extra={"fields": {"request_id": data["request_id"], **erased}})
-    outbox.add(session, new_event(
-        type="rapport.privacy.erasure.completed", tenant_id=tenant, source=SOURCE, time=datetime.now(UTC),
-        id=derived_id("erasure-completed", tenant, event["id"]), subject=data["request_id"],
-        data={"request_id": data["request_id"], "person": completion_person(data["person"]),
-              "service": "insight"}))
+    outbox.add(session, erasure_completed(event, service="insight", person=completion_person(data["person"])))
 
 
 HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit.db import insert_ignore
 from rapportkit.envelope import Event, parse_time
-from rapportkit.errors import ApiError
-from rapportkit.people import person_key
+from rapportkit.people import require_person_key
 from services.insight import accounts
 from services.insight.models import (
     Account,
@@ -45,14 +44,6 @@ def _newer(at: datetime, than: datetime | None) -> bool:
     return previous is None or at >= previous
 
 
-def key_of(event: Event, field: str = "person") -> str:
-    """The person key of `data.<field>`; a 422 naming the field when it has no usable key."""
-    try:
-        return person_key(event["data"][field])
-    except ValueError as exc:
-        msg = "needs a profile_url or an email that is not blank"
-        raise ApiError(422, "validation_error", f"event {event['id']}: data.{field}: {msg}",
-                       [{"loc": ["data", field], "msg": msg}]) from exc
 
 
 def identity_of(person: dict[str, Any]) -> dict[str, str | None]:
@@ -62,7 +53,7 @@ def identity_of(person: dict[str, Any]) -> dict[str, str | None]:
 def profile_viewed(session: Session, event: Event) -> list[Event]:
     data = event["data"]
     session.add(ProfileView(tenant_id=event["tenantid"], event_id=event["id"], rep_id=data["rep_id"],
-                            person_key=key_of(event), viewed_at=parse_time(event["time"])))
+                            person_key=require_person_key(event), viewed_at=parse_time(event["time"])))
     return [event]
 
 
@@ -116,7 +107,7 @@ def _lock_stakeholder(session: Session, tenant: str, stakeholder_id: str,
 
 def stakeholder_identified(session: Session, event: Event) -> list[Event]:
     data, tenant, at = event["data"], event["tenantid"], parse_time(event["time"])
-    key = key_of(event)
+    key = require_person_key(event)
     row, locked = _lock_stakeholder(session, tenant, data["stakeholder_id"], data["account_id"])
     if _newer(at, row.identified_at):
         # the latest identification says who the stakeholder is, in which account, in which role
@@ -148,7 +139,7 @@ def note_recorded(session: Session, event: Event) -> list[Event]:
     data = event["data"]
     session.add(Note(tenant_id=event["tenantid"], event_id=event["id"], rep_id=data["rep_id"],
                      account_id=data["account_id"], text=data["text"],
-                     person_key=key_of(event) if "person" in data else None,
+                     person_key=require_person_key(event) if "person" in data else None,
                      recorded_at=parse_time(event["time"])))
     return [event]
 
@@ -189,7 +180,7 @@ def _follow_up(session: Session, signal: Signal) -> None:
 
 def signal_captured(session: Session, event: Event) -> list[Event]:
     data, at = event["data"], parse_time(event["time"])
-    key = key_of(event) if "person" in data else None
+    key = require_person_key(event) if "person" in data else None
     signal = _lock_signal(session, event["tenantid"], data["signal_id"])
     if not signal.captured or _newer(at, signal.capture_event_at):
         signal.kind, signal.strength, signal.source = data["kind"], float(data["strength"]), data.get("source")

@@ -12,26 +12,18 @@ service applies them in the order insight did).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
-from rapportkit.envelope import Event, new_event, parse_time
-from rapportkit.people import person_key
+from rapportkit.envelope import Event, parse_time
+from rapportkit.people import person_key_or_none
+from rapportkit.privacy import erasure_completed
 from services.network.models import AccountRow, RepRow, StakeholderRow, utc
 from services.network.privacy import erase_person
 
 SOURCE = "rapport/network"
 SERVICE = "network"
-
-
-def key_of(person: Any) -> str | None:
-    try:
-        return person_key(person) if isinstance(person, dict) else None
-    except ValueError:
-        return None
 
 
 def account_upserted(session: Session, event: Event) -> None:
@@ -56,7 +48,8 @@ def stakeholder_changed(session: Session, event: Event) -> None:
         row.active, row.changed_at, row.account_id = identified, at, data["account_id"]
     if identified and (row.identified_at is None or at >= utc(row.identified_at)):  # type: ignore[operator]
         # the latest identification describes the person, even when a later departure deactivated them
-        row.person_key, row.role, row.seniority = key_of(data["person"]), data["role"], data.get("seniority")
+        row.person_key = person_key_or_none(data["person"])
+        row.role, row.seniority = data["role"], data.get("seniority")
         row.identified_at = at
         if utc(row.changed_at) == at:
             row.account_id = data["account_id"]
@@ -74,13 +67,10 @@ def rep_upserted(session: Session, event: Event) -> None:
 
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
-    key = key_of(data["person"])
+    key = person_key_or_none(data["person"])
     if key:
         erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
-    outbox.add(session, new_event(
-        type="rapport.privacy.erasure.completed", tenant_id=event["tenantid"], source=SOURCE,
-        id=f"erasure-completed-{SERVICE}-{event['id']}", time=datetime.now(UTC),
-        data={"request_id": data["request_id"], "person": data["person"], "service": SERVICE}))
+    outbox.add(session, erasure_completed(event, service=SERVICE))
 
 
 _T = "rapport."

@@ -20,22 +20,11 @@ from sqlalchemy.orm import Session
 
 from rapportkit.db import insert_ignore, table_of
 from rapportkit.envelope import Event, parse_time
-from rapportkit.errors import ApiError
 from rapportkit.ingest import IngestHandler
-from rapportkit.people import person_key
+from rapportkit.people import require_person_key
 from services.network import connections as C
 from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonEventRow, utc
 from services.network.pitch import classify
-
-
-def key_of(event: Event, field: str = "person") -> str:
-    """The person key of `data[field]`; a 422 naming the field when it has none (a blank URL)."""
-    try:
-        return person_key(event["data"][field])
-    except ValueError as exc:
-        msg = "needs a profile_url or an email that is not blank"
-        raise ApiError(422, "validation_error", f"event {event['id']}: data.{field}: {msg}",
-                       [{"loc": ["data", field], "msg": msg}]) from exc
 
 
 def _locked(session: Session, model: type[Base], pk: tuple[str, ...], blank: dict[str, Any]) -> Any:
@@ -55,7 +44,7 @@ def _remember_person(session: Session, event: Event, key: str) -> None:
 
 def connection(session: Session, event: Event) -> list[Event]:
     data, tenant = event["data"], event["tenantid"]
-    key, at = key_of(event), parse_time(event["time"])
+    key, at = require_person_key(event), parse_time(event["time"])
     transition = event["type"].rsplit(".", 1)[1]
     pk = (tenant, data["rep_id"], key)
     with session.no_autoflush:
@@ -78,7 +67,7 @@ def minutes_between(start: datetime | None, end: datetime) -> float | None:
 
 def message(session: Session, event: Event) -> list[Event]:
     data, tenant = event["data"], event["tenantid"]
-    key, at = key_of(event), parse_time(event["time"])
+    key, at = require_person_key(event), parse_time(event["time"])
     outbound = event["type"].endswith(".sent")
     with session.no_autoflush:  # messages are inserted in one batch at the end of the request
         conn = session.get(ConnectionRow, (tenant, data["rep_id"], key))
@@ -104,7 +93,7 @@ def message(session: Session, event: Event) -> list[Event]:
 def meeting(session: Session, event: Event) -> list[Event]:
     data, tenant = event["data"], event["tenantid"]
     at = parse_time(event["time"])
-    key = key_of(event) if data.get("person") is not None else None
+    key = require_person_key(event) if data.get("person") is not None else None
     with session.no_autoflush:
         row: MeetingRow = _locked(session, MeetingRow, (tenant, data["meeting_id"]), {
             "tenant_id": tenant, "meeting_id": data["meeting_id"], "rep_id": data["rep_id"], "kind": data["kind"],
@@ -128,7 +117,7 @@ def meeting(session: Session, event: Event) -> list[Event]:
 
 
 def person_named(session: Session, event: Event) -> list[Event]:
-    _remember_person(session, event, key_of(event))
+    _remember_person(session, event, require_person_key(event))
     return [event]
 
 

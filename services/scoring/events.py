@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -21,7 +19,8 @@ from rapportkit import outbox
 from rapportkit.consumer import Handler
 from rapportkit.db import insert_ignore
 from rapportkit.envelope import Event, new_event, parse_time
-from rapportkit.people import person_key
+from rapportkit.people import person_key_or_none
+from rapportkit.privacy import erasure_completed
 from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
 from services.scoring.facts import utc
@@ -41,13 +40,6 @@ from services.scoring.models import (
 from services.scoring.privacy import erase_person
 
 SOURCE = "rapport/scoring"
-
-
-def key_of(person: Any) -> str | None:
-    try:
-        return person_key(person) if isinstance(person, dict) else None
-    except ValueError:
-        return None
 
 
 def text_digest(text: str) -> str:
@@ -71,21 +63,21 @@ def _fact(kind: str, **fields: str) -> Handler:
     """A handler recording one fact; `fields` maps fact attributes to data fields."""
     def handle(session: Session, event: Event) -> None:
         data = event["data"]
-        add_fact(session, event, kind, person=key_of(data.get("person")),
+        add_fact(session, event, kind, person=person_key_or_none(data.get("person")),
                  **{attr: data.get(name) for attr, name in fields.items()})
     return handle
 
 
 def connection_requested(session: Session, event: Event) -> None:
     kind = F.CONN_REQUEST_OUT if event["data"]["direction"] == "outbound" else F.CONN_REQUEST_IN
-    add_fact(session, event, kind, person=key_of(event["data"]["person"]))
+    add_fact(session, event, kind, person=person_key_or_none(event["data"]["person"]))
 
 
 def message(session: Session, event: Event) -> None:
     data = event["data"]
     sent = event["type"].endswith(".sent")
     text = data.get("text")
-    add_fact(session, event, F.MSG_OUT if sent else F.MSG_IN, person=key_of(data["person"]),
+    add_fact(session, event, F.MSG_OUT if sent else F.MSG_IN, person=person_key_or_none(data["person"]),
              ref=data["conversation_id"], flag=bool(sent and data.get("is_pitch")),
              detail=text_digest(text) if sent and isinstance(text, str) and text.strip() else None)
 
@@ -110,7 +102,7 @@ def item_shared(session: Session, event: Event) -> None:
 
 def engagement_recorded(session: Session, event: Event) -> None:
     data = event["data"]
-    person = key_of(data["person"])
+    person = person_key_or_none(data["person"])
     if data["kind"] == "view" and person and session.query(FactRow.id).filter_by(
             tenant_id=event["tenantid"], kind=F.ENGAGEMENT_RECEIVED, ref=data["content_id"], person=person,
             detail="view").first():
@@ -138,7 +130,7 @@ def stakeholder_changed(session: Session, event: Event) -> None:
         session.add(row)
     row.account_id, row.active, row.changed_at = data["account_id"], identified, at
     if identified:
-        row.person, row.role = key_of(data["person"]), data["role"]
+        row.person, row.role = person_key_or_none(data["person"]), data["role"]
 
 
 def quadrant_changed(session: Session, event: Event) -> None:
@@ -227,7 +219,7 @@ def lead(session: Session, event: Event) -> None:
 
 def referral(session: Session, event: Event) -> None:
     session.add(ReferralRow(tenant_id=event["tenantid"], rep_id=event["data"]["rep_id"],
-                            at=parse_time(event["time"]), person=key_of(event["data"]["person"])))
+                            at=parse_time(event["time"]), person=person_key_or_none(event["data"]["person"])))
 
 
 def rep_upserted(session: Session, event: Event) -> None:
@@ -241,13 +233,10 @@ def rep_upserted(session: Session, event: Event) -> None:
 
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
-    key = key_of(data["person"])
+    key = person_key_or_none(data["person"])
     if key:
         erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
-    outbox.add(session, new_event(
-        type="rapport.privacy.erasure.completed", tenant_id=event["tenantid"], source=SOURCE,
-        id=f"erasure-completed-scoring-{event['id']}", time=datetime.now(UTC),
-        data={"request_id": data["request_id"], "person": data["person"], "service": "scoring"}))
+    outbox.add(session, erasure_completed(event, service="scoring"))
 
 
 _T = "rapport."
