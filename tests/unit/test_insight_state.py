@@ -246,4 +246,4 @@ def test_erasure_clears_identity_notes_and_published_events(factory: SessionFact
     completed = outbox(factory, "privacy.erasure.completed")
     assert [c["data"] for c in completed] == [{"request_id": "rq1", "person": {"email": "ada@example.com"},
                                                "service": "insight"}]
-    assert completed[0]["id"] == "erasure-completed-insight-req-event-1"  # derived from the request: a redelivery adds nothing
+    assert completed[0]["id"] == "erasure-completed-insight-req-event-1"
