@@ -196,3 +196,31 @@ def test_history_and_leaderboard(client: httpx.Client) -> None:
     assert client.get("/v1/leaderboard", params={"limit": 0}).status_code == 422
     assert client.get(f"/v1/reps/{reps[0]}/score/history", params={"from": "2026-10-23", "to": "2026-10-01"}
                       ).status_code == 422
+
+
+def test_evidence_relates_pillars_to_outcomes_across_reps(client: httpx.Client) -> None:
+    reps = [new_rep() for _ in range(4)]
+    events: list[dict[str, Any]] = []
+    for n, rep in enumerate(reps):  # more research ↔ better win rate, by construction
+        events += [ev("insight.profile.viewed", "2026-11-10T10:00:00+00:00", rep_id=rep, person=person(f"v{k}-{rep}"))
+                   for k in range(2 * n + 1)]
+        for k in range(4):
+            opp = f"{rep}-o{k}"
+            events += [ev("outcome.opportunity.created", "2026-10-01T00:00:00+00:00", opportunity_id=opp, rep_id=rep,
+                          account_id="acme", amount=100, stage="Engaging"),
+                       ev("outcome.opportunity.closed", "2026-11-01T00:00:00+00:00", opportunity_id=opp,
+                          won=k < n + 1, amount=100)]
+    post(client, events)
+    eventually(lambda: all(client.get(f"/v1/reps/{r}/score").status_code == 200 for r in reps) or None,
+               timeout=20, what="the reps' facts")
+
+    def report() -> dict[str, Any] | None:
+        body = client.get("/v1/reports/evidence", params={"date": "2026-11-12"}).json()
+        return body if body["n"] >= 4 else None
+
+    body = eventually(report, timeout=20, what="the evidence report")
+    rows = {(r["measure"], r["outcome"]): r for r in body["correlations"]}
+    assert set(rows) == {(m, o) for m in ("insight", "connect", "engage", "brand", "total")
+                         for o in ("win_rate", "won_amount")}
+    assert rows[("insight", "win_rate")]["n"] == body["n"]
+    assert "not causation" in body["note"]
