@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import Any, cast, overload
 
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -86,6 +87,17 @@ def insert_ignore(session: Session, model: Model, values: dict[str, Any], *, key
     stmt = (dialect_insert(session)(table).values(**values).on_conflict_do_nothing(index_elements=keys)
             .returning(table.c[keys[0]]))  # rowcount is not reliable here on every driver
     return session.execute(stmt).first() is not None
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
+def utc(value: datetime | None) -> datetime | None:
+    """A stored timestamp as an aware UTC datetime (SQLite hands them back naive, in UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def ping(engine: Engine) -> None:

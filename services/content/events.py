@@ -13,13 +13,12 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
-from rapportkit.db import insert_ignore
+from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.privacy import erasure_completed
 from services.content.ingest import person_keys
 from services.content.models import InsightAccount, InsightStakeholder
 from services.content.privacy import erase_person, keys_of
-from services.content.ranking import utc
 
 SOURCE = "rapport/content"
 SERVICE = "content"

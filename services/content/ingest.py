@@ -11,12 +11,11 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from rapportkit.db import insert_ignore
+from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.errors import ApiError
 from rapportkit.people import person_key
 from services.content.models import ContentItem, ContentShare, ContentTopic, EngagementGiven, EngagementReceived
-from services.content.ranking import utc
 
 
 def normalise_topic(topic: str) -> str:

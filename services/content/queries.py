@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from rapportkit.db import utc
 from rapportkit.envelope import format_time
 from rapportkit.errors import not_found
 from rapportkit.pagination import PageParams, page
@@ -39,7 +40,6 @@ from services.content.ranking import (
     attribute,
     engagement_by_item,
     rank,
-    utc,
 )
 
 CHUNK = 500

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+from rapportkit.db import utc
+
 KINDS: tuple[str, ...] = ("view", "like", "comment", "share", "click", "download")
 ONCE_PER_PERSON = frozenset({"view", "like", "click", "download"})
 ROLES: tuple[str, ...] = ("decision_maker", "economic_buyer", "champion", "influencer", "user", "gatekeeper",
@@ -56,11 +58,6 @@ DEFAULT_WEIGHTS = Weights(
                            "user": 2.0, "gatekeeper": 2.0, "unknown": 1.5}),
     stranger=0.1,
 )
-
-
-def utc(value: datetime) -> datetime:
-    """An aware UTC datetime (SQLite hands timestamps back naive)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rapportkit.db import insert_ignore
+from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, new_event
 from services.insight.icp import AccountFacts, icp_fit
 from services.insight.models import Account, Stakeholder
@@ -32,13 +32,6 @@ def derived_id(kind: str, tenant_id: str, *parts: str) -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (stored in UTC); PostgreSQL aware ones."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def lock_accounts(session: Session, tenant_id: str, account_ids: Iterable[str]) -> dict[str, Account]:
@@ -86,7 +79,7 @@ def refit(account: Account, rules: TenantRules, *, cause: str, at: datetime) -> 
     account.icp_fit, account.icp_reasons, account.icp_version = fit.score, fit.reasons, rules.icp_version
     if previous == fit.score:
         return []
-    upserted = _aware(account.upserted_at)
+    upserted = utc(account.upserted_at)
     when = max(at, upserted) if upserted else at
     return [new_event(
         type="rapport.insight.account.fit_changed", tenant_id=account.tenant_id, source=SOURCE, time=when,
@@ -108,7 +101,7 @@ def place_in_quadrant(account: Account, rules: TenantRules, *, cause: str, at: d
     account.customer_status, account.centre_size = placement.customer_status, placement.centre_size
     if previous == placement.quadrant:
         return []
-    last = _aware(account.quadrant_at)
+    last = utc(account.quadrant_at)
     when = max(at, last) if last else at
     account.quadrant, account.quadrant_at = placement.quadrant, when
     return [new_event(

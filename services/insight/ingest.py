@@ -8,13 +8,13 @@ an account's attributes, a stakeholder's identity and whether they are active, a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from rapportkit.db import insert_ignore
+from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import require_person_key
 from services.insight import accounts
@@ -32,15 +32,9 @@ from services.insight.signals import ActionFact, first_action, latency_hours
 IDENTITY_FIELDS = ("profile_url", "email", "name", "title", "company")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _newer(at: datetime, than: datetime | None) -> bool:
     """Whether an event at `at` supersedes state last changed at `than` (ties: the later arrival)."""
-    previous = _aware(than)
+    previous = utc(than)
     return previous is None or at >= previous
 
 
@@ -167,7 +161,7 @@ def _lock_signal(session: Session, tenant: str, signal_id: str) -> Signal:
 
 def _follow_up(session: Session, signal: Signal) -> None:
     """Recompute first action and latency from every action recorded for the signal."""
-    facts = [ActionFact(at=_aware(a.at) or a.at, event_id=a.event_id, rep_id=a.rep_id, action=a.action)
+    facts = [ActionFact(at=utc(a.at) or a.at, event_id=a.event_id, rep_id=a.rep_id, action=a.action)
              for a in session.scalars(select(SignalAction).where(SignalAction.tenant_id == signal.tenant_id,
                                                                  SignalAction.signal_id == signal.signal_id))]
     first = first_action(facts)
@@ -175,7 +169,7 @@ def _follow_up(session: Session, signal: Signal) -> None:
     signal.first_action_at = first.at if first else None
     signal.actioned_by = first.rep_id if first else None
     signal.action = first.action if first else None
-    signal.latency_hours = latency_hours(_aware(signal.captured_at), first.at if first else None)
+    signal.latency_hours = latency_hours(utc(signal.captured_at), first.at if first else None)
 
 
 def signal_captured(session: Session, event: Event) -> list[Event]:
@@ -188,7 +182,7 @@ def signal_captured(session: Session, event: Event) -> list[Event]:
         signal.person_key = key
         signal.person = {k: v for k, v in identity_of(data["person"]).items() if v} if key else None
         signal.capture_event_at = at
-    first_capture = _aware(signal.captured_at)
+    first_capture = utc(signal.captured_at)
     signal.captured_at = at if first_capture is None or at < first_capture else first_capture
     signal.captured = True
     session.flush()

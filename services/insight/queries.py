@@ -5,13 +5,14 @@ captured) are not shown."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from rapportkit.catalog import ROLES
+from rapportkit.db import utc
 from rapportkit.envelope import format_time
 from services.insight import settings
 from services.insight.models import Account, AccountFollow, Note, ProfileView, Signal, Stakeholder
@@ -22,7 +23,7 @@ RECENT_NOTES = 10
 def _time(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return format_time(value if value.tzinfo is not None else value.replace(tzinfo=UTC))
+    return format_time(utc(value))
 
 
 def account_summary(a: Account) -> dict[str, Any]:

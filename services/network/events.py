@@ -16,10 +16,11 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
+from rapportkit.db import utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import person_key_or_none
 from rapportkit.privacy import erasure_completed
-from services.network.models import AccountRow, RepRow, StakeholderRow, utc
+from services.network.models import AccountRow, RepRow, StakeholderRow
 from services.network.privacy import erase_person
 
 SOURCE = "rapport/network"
@@ -32,7 +33,7 @@ def account_upserted(session: Session, event: Event) -> None:
     if row is None:
         session.add(AccountRow(tenant_id=event["tenantid"], account_id=data["account_id"], name=data["name"],
                                tier=data["tier"], changed_at=at))
-    elif at >= utc(row.changed_at):  # type: ignore[operator]
+    elif at >= utc(row.changed_at):
         row.name, row.tier, row.changed_at = data["name"], data["tier"], at
 
 
@@ -44,9 +45,9 @@ def stakeholder_changed(session: Session, event: Event) -> None:
         row = StakeholderRow(tenant_id=event["tenantid"], stakeholder_id=data["stakeholder_id"],
                              account_id=data["account_id"], role="unknown", active=identified, changed_at=at)
         session.add(row)
-    elif at >= utc(row.changed_at):  # type: ignore[operator]
+    elif at >= utc(row.changed_at):
         row.active, row.changed_at, row.account_id = identified, at, data["account_id"]
-    if identified and (row.identified_at is None or at >= utc(row.identified_at)):  # type: ignore[operator]
+    if identified and (row.identified_at is None or at >= utc(row.identified_at)):
         # the latest identification describes the person, even when a later departure deactivated them
         row.person_key = person_key_or_none(data["person"])
         row.role, row.seniority = data["role"], data.get("seniority")
@@ -61,7 +62,7 @@ def rep_upserted(session: Session, event: Event) -> None:
     if row is None:
         session.add(RepRow(tenant_id=event["tenantid"], rep_id=data["rep_id"], team_id=data["team_id"],
                            changed_at=at))
-    elif at >= utc(row.changed_at):  # type: ignore[operator]
+    elif at >= utc(row.changed_at):
         row.team_id, row.changed_at = data["team_id"], at
 
 

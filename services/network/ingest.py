@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rapportkit.db import insert_ignore, table_of
+from rapportkit.db import insert_ignore, table_of, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.ingest import IngestHandler
 from rapportkit.people import require_person_key
 from services.network import connections as C
-from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonEventRow, utc
+from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonEventRow
 from services.network.pitch import classify
 
 

@@ -10,12 +10,13 @@ with another service's models in one Python process.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rapportkit.db import utc
 from services.network.connections import History
 
 
@@ -139,10 +140,3 @@ class RepRow(Base):
     rep_id: Mapped[str] = mapped_column(S, primary_key=True)
     team_id: Mapped[str | None] = mapped_column(S, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """A stored timestamp as an aware UTC datetime (SQLite gives them back naive, in UTC)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

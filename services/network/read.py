@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from rapportkit.db import utc
 from rapportkit.errors import ApiError, not_found
 from rapportkit.identity import Identity
 from services.network import connections as C
 from services.network import conversations as V
 from services.network import coverage as G
-from services.network.models import AccountRow, ConnectionRow, MeetingRow, MessageRow, RepRow, StakeholderRow, utc
+from services.network.models import AccountRow, ConnectionRow, MeetingRow, MessageRow, RepRow, StakeholderRow
 
 
 def authorize(session: Session, identity: Identity, rep_id: str) -> None:

@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 
 from rapportkit import outbox
 from rapportkit.consumer import Handler
-from rapportkit.db import insert_ignore
+from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import person_key_or_none
 from rapportkit.privacy import erasure_completed
 from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
-from services.scoring.facts import utc
 from services.scoring.models import (
     AccountRow,
     ContentRow,

@@ -8,7 +8,7 @@ quadrants, when signals were captured): see `model.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 # research (insight pillar)
 PROFILE_VIEW, NOTE, ACCOUNT_FOLLOW, SIGNAL_ACTIONED = "profile_view", "note", "account_follow", "signal_actioned"
@@ -25,11 +25,6 @@ ENGAGEMENT_RECEIVED, ENGAGEMENT_GIVEN = "engagement_received", "engagement_given
 SOCIAL_TOUCHES = frozenset({CONN_REQUEST_OUT, CONN_ACCEPTED, MSG_OUT, MSG_IN, ENGAGEMENT_RECEIVED})
 
 ENGAGEMENT_WEIGHTS = {"view": 0.2, "like": 0.5, "click": 0.5, "download": 0.8, "comment": 1.0, "share": 1.0}
-
-
-def utc(value: datetime) -> datetime:
-    """A stored time as an aware UTC datetime (SQLite returns naive ones)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

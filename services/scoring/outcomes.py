@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rapportkit.db import utc
 from services.scoring import facts as F
-from services.scoring.facts import utc
 from services.scoring.models import (
     FactRow,
     LeadRow,

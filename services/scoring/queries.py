@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rapportkit.db import utc
 from services.scoring import facts as F
-from services.scoring.facts import Context, Fact, Stakeholder, utc
+from services.scoring.facts import Context, Fact, Stakeholder
 from services.scoring.models import AccountRow, FactRow, SignalRow, StakeholderRow, TenantSettingsRow
 from services.scoring.settings import ScoringSettings
 
