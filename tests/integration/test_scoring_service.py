@@ -164,9 +164,14 @@ def test_recommendation_follows_the_quadrant(client: httpx.Client, kafka: str) -
                       and r.json()["quadrant"] == "low_status_large_centre" and r.json() or None,
                       timeout=15, what="the recommendation")
     assert "Avoid intrusive social outreach" in body["recommendation"]
-    issued = read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
-        "type") == "rapport.scoring.recommendation.issued" and as_event(m)["data"]["account_id"] == account)
-    assert [as_event(m)["data"]["quadrant"] for m in issued] == ["low_status_small_centre", "low_status_large_centre"]
+    def issued() -> list[Any] | None:  # the relay publishes shortly after the read model commits
+        found = read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
+            "type") == "rapport.scoring.recommendation.issued" and as_event(m)["data"]["account_id"] == account)
+        return found if len(found) >= 2 else None
+
+    messages = eventually(issued, timeout=15, what="two recommendation.issued events")
+    assert [as_event(m)["data"]["quadrant"] for m in messages] == ["low_status_small_centre",
+                                                                   "low_status_large_centre"]
 
 
 def test_settings_are_validated_and_change_the_window(client: httpx.Client) -> None:
