@@ -7,9 +7,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run test lint typecheck unit integration bench infra-up infra-down clean
 
-setup: $(VENV)/.installed ## virtualenv, Kafka jars, PostgreSQL server
+setup: $(VENV)/.installed ## virtualenv, Kafka jars, PostgreSQL server, Chromium (browser tests)
 	@bash deploy/local/kafka.sh fetch
 	@bash deploy/local/postgres.sh install
+	@bash deploy/local/chromium.sh install
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +29,7 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
 
 typecheck: $(VENV)/.installed
-	@$(VENV)/bin/mypy libs/rapportkit services gateway stack bench importers tests
+	@$(VENV)/bin/mypy libs/rapportkit services gateway stack bench importers rapport_cli tests
 
 unit: $(VENV)/.installed
 	@$(PY) -m pytest tests/unit -q

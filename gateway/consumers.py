@@ -1,8 +1,16 @@
-"""What the gateway consumes (its own consumer group `gateway`) and the handlers it registers."""
+"""What the gateway consumes (its own consumer group `gateway`) and the handlers it registers.
+
+- `rapport.privacy.v1`: each service's `privacy.erasure.completed`, recorded on the erasure request
+  (gateway/privacy.py).
+
+The SSE stream (gateway/stream.py) reads the domain topics separately, without a consumer group.
+"""
 
 from __future__ import annotations
 
+from gateway import privacy
+from rapportkit.catalog import TOPICS
 from rapportkit.consumer import Handler
 
-CONSUMES: list[str] = []
-HANDLERS: dict[str, list[Handler]] = {}
+CONSUMES: list[str] = [TOPICS["privacy"]]
+HANDLERS: dict[str, list[Handler]] = {**privacy.HANDLERS}

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway import events
+from gateway import admin, contracts, dashboard, events, imports, limits, privacy, stream
+from gateway.access import ScopedResponses
 from gateway.consumers import CONSUMES, HANDLERS
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
@@ -44,7 +45,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                             handlers=HANDLERS)
     running.append(background)
     background.start()
+    streams = stream.start(app, bootstrap=settings.kafka_bootstrap_servers)
     yield
+    streams.close()
     background.close()
     await app.state.upstreams.aclose()
     engine.dispose()
@@ -54,15 +57,25 @@ def ready() -> None:
     ping(engine)
     for background in running:
         background.ready()
+    stream.ready()
 
 
 def alive() -> None:
     for background in running:
         background.alive()
+    stream.alive()
 
 
 app = create_app(service="gateway", title="Rapport API", lifespan=lifespan, ready=ready, alive=alive,
                  description="Social selling activity tracker: events in, scores and reports out.")
 app.include_router(events.router)
+app.include_router(imports.router)
+app.include_router(admin.router)
+app.include_router(contracts.router)
+app.include_router(stream.router)
+app.include_router(privacy.router)
+app.include_router(dashboard.router)
 for router in ROUTERS:
     app.include_router(router)
+app.add_middleware(ScopedResponses)
+limits.install(app, max_body_bytes=settings.max_body_bytes)

@@ -191,9 +191,12 @@ def _map_row(row: Row, mapping: CrmMapping, tenant_id: str) -> list[Event]:
     return events
 
 
-def parse_crm(data: bytes | Path, *, tenant_id: str, mapping: CrmMapping | None = None) -> ImportResult:
-    """Parse a CRM opportunity CSV (see the module docstring)."""
-    name = data.name if isinstance(data, Path) else "crm.csv"
+def parse_crm(
+    data: bytes | Path, *, tenant_id: str, mapping: CrmMapping | None = None, name: str | None = None
+) -> ImportResult:
+    """Parse a CRM opportunity CSV (see the module docstring); ``name`` labels the file in the stats
+    and rejections (default: the path's name, or ``crm.csv`` for bytes)."""
+    name = name or (data.name if isinstance(data, Path) else "crm.csv")
     raw = data.read_bytes() if isinstance(data, Path) else data
     chosen = mapping or MAVEN
     try:

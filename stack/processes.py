@@ -67,6 +67,17 @@ class Stack:
         self._launch([name], extra_env=env)
         self.wait_ready([name], timeout)
 
+    def remove(self, name: str) -> None:
+        """Stop a process started with `add` and forget it."""
+        proc = self.procs.pop(name)
+        if proc.popen is not None and proc.popen.poll() is None:
+            proc.popen.send_signal(signal.SIGTERM)
+            try:
+                proc.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(timeout=10)
+
     def _launch(self, names: list[str], extra_env: dict[str, str] | None = None) -> None:
         env = {**self.process_env(), **(extra_env or {})}
         for name in names:

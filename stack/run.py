@@ -1,8 +1,9 @@
 """`make run`: bring up the whole stack on the embedded default and print where to look.
 
 Starts the local Kafka broker unless KAFKA_BOOTSTRAP_SERVERS is set, creates the topics, starts
-the four services (API + worker each) and the gateway, waits until all are ready, prints the
-gateway URL and token, and stops everything it started on Ctrl-C or SIGTERM.
+the four services (API + worker each) and the gateway, waits until all are ready, loads the demo
+data set into tenant demo (stack/demo.py; RAPPORT_DEMO=0 skips it), prints the gateway URL and
+token, and stops everything it started on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+import httpx
+
 from rapportkit.kafka import ensure_topics
-from stack import infra
+from stack import demo, infra
 from stack.processes import Stack
 
 
@@ -50,11 +53,14 @@ def main() -> int:
     try:
         print("starting services…", flush=True)
         stack.start()
+        if os.environ.get("RAPPORT_DEMO", "1") != "0":
+            load_demo(stack.gateway_url, token, data_dir, stop)
         databases = {s: os.environ.get(f"{s.upper()}_DATABASE_URL") or f"sqlite:{data_dir / (s + '.db')}"
                      for s in ("insight", "network", "content", "scoring", "gateway")}
         print(f"""
 Rapport is up.
   gateway     {stack.gateway_url}   (API docs: {stack.gateway_url}/docs)
+  dashboard   {stack.gateway_url}/   (sign in with the token below)
   token       {token}
   kafka       {bootstrap}
   databases   {', '.join(f'{k}={v}' for k, v in databases.items())}
@@ -78,6 +84,21 @@ Press Ctrl-C to stop.""", flush=True)
         if started_kafka:
             infra.stop_kafka()
         print("stopped.", flush=True)
+
+
+def load_demo(gateway_url: str, token: str, data_dir: Path, stop: threading.Event) -> None:
+    """Create tenant demo's directory and post the demo data set (stack/demo.py); idempotent."""
+    print("loading the demo data set into tenant demo (RAPPORT_DEMO=0 skips this)…", flush=True)
+    try:
+        result = demo.load(gateway_url, token, anchor=demo.anchor_day(data_dir), should_stop=stop.is_set,
+                           progress=lambda line: print(line, flush=True))
+    except (RuntimeError, httpx.HTTPError) as exc:
+        print(f"warning: the demo data could not be loaded: {exc}", file=sys.stderr, flush=True)
+        return
+    for note in result.notes:
+        print(f"  note: {note}", flush=True)
+    print(f"demo data: {result.accepted} events accepted, {result.duplicates} already there "
+          f"(anchored on {result.demo.anchor}); the services apply them within seconds", flush=True)
 
 
 if __name__ == "__main__":

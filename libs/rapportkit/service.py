@@ -95,7 +95,8 @@ class Background:
         m = metrics(name)
         relay = OutboxRelay(session_factory=factory, producer=self.producer, metrics=m,
                             batch_size=settings.relay_batch_size)
-        self.threads = [threading.Thread(target=_guard(relay.run, self.stop), name="relay", daemon=True)]
+        self.threads = [threading.Thread(target=_guard(relay.run, self.stop), name="relay", daemon=True)
+                        ] if settings.relay_enabled else []
         self.consumer: ConsumerLoop | None = None
         if consumes:
             self.consumer = ConsumerLoop(

@@ -32,6 +32,8 @@ class ServiceSettings(PlatformSettings):
     relay_batch_size: int = Field(500, validation_alias="RAPPORT_RELAY_BATCH_SIZE")
     # the consumer group is the service's name; another group replays the topics into another database
     consumer_group: str = Field("", validation_alias="RAPPORT_CONSUMER_GROUP")
+    # off for a replay into another database: the outbox fills, nothing is published twice
+    relay_enabled: bool = Field(True, validation_alias="RAPPORT_RELAY_ENABLED")
 
     def resolved_database_url(self) -> str:
         """`<SERVICE>_DATABASE_URL` when set, else an SQLite file in RAPPORT_DATA_DIR."""

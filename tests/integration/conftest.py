@@ -1,74 +1,7 @@
-"""Fixtures for integration tests: the real Kafka broker and PostgreSQL, started by the project's
-own scripts, and a whole stack on PostgreSQL. Infrastructure that cannot start FAILS the tests
-that need it (pytest.fail), it never skips them."""
+"""Integration tests use the fixtures of tests/conftest.py (the real Kafka broker, PostgreSQL and
+a whole stack), shared with tests/e2e. Only constants are re-exported here: importing a fixture
+into this module would define it a second time and start a second stack."""
 
-from __future__ import annotations
+from tests.conftest import ARTIFACTS, DB_PREFIX, GATEWAY_PORT
 
-import os
-import secrets
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from rapportkit.kafka import ensure_topics
-from stack import infra
-from stack.processes import SERVICES, Stack
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-# Several test runs can share the machine: each picks its own ports, databases and broker
-# (RAPPORT_KAFKA_PORT / RAPPORT_KAFKA_CONTROLLER_PORT select the local broker).
-os.environ.setdefault("RAPPORT_KAFKA_PORT", "19092")  # the tests' own broker, emptied per session
-os.environ.setdefault("RAPPORT_KAFKA_CONTROLLER_PORT", "19093")
-GATEWAY_PORT = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
-DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")
-
-
-@pytest.fixture(scope="session")
-def kafka() -> str:
-    try:
-        bootstrap = infra.fresh_kafka()
-        ensure_topics(bootstrap)
-    except (infra.InfraError, RuntimeError) as exc:
-        pytest.fail(f"the real Kafka broker could not be started: {exc}")
-    return bootstrap
-
-
-@pytest.fixture(scope="session")
-def postgres() -> None:
-    try:
-        infra.start_postgres()
-    except infra.InfraError as exc:
-        pytest.fail(f"PostgreSQL could not be started: {exc}")
-
-
-@pytest.fixture(scope="session")
-def pg_url(postgres: None) -> Iterator[str]:
-    """A fresh PostgreSQL database for building-block tests."""
-    name = f"{DB_PREFIX}_{uuid.uuid4().hex[:8]}"
-    yield infra.fresh_database(name)
-    infra.drop_database(name)
-
-
-@pytest.fixture(scope="session")
-def stack(kafka: str, postgres: None) -> Iterator[Stack]:
-    """The whole stack (four services with workers, and the gateway) on PostgreSQL."""
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "RAPPORT_BOOTSTRAP_TOKEN": f"test-{secrets.token_hex(8)}",
-        "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32),
-        "RAPPORT_DATA_DIR": str(ARTIFACTS / DB_PREFIX),
-        "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
-    }
-    for service in (*SERVICES, "gateway"):
-        env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{DB_PREFIX}_{service}")
-    running = Stack(env=env, log_dir=ARTIFACTS / f"{DB_PREFIX}-logs", gateway_port=GATEWAY_PORT,
-                    service_base_port=GATEWAY_PORT + 20)
-    try:
-        running.start()
-    except RuntimeError as exc:
-        running.stop()
-        pytest.fail(f"the stack did not start: {exc}")
-    yield running
-    running.stop()
+__all__ = ["ARTIFACTS", "DB_PREFIX", "GATEWAY_PORT"]

@@ -53,28 +53,35 @@ def test_replay_into_an_empty_database_gives_the_same_results(stack: Stack) -> N
 
     port = stack.service_base_port + 30
     url = infra.fresh_database(f"{DB_PREFIX}_scoring_replay")
-    env = {"SCORING_DATABASE_URL": url, "RAPPORT_CONSUMER_GROUP": f"scoring-replay-{uuid.uuid4().hex[:6]}"}
+    # a replay rebuilds read models; it must not publish its derived events a second time
+    env = {"SCORING_DATABASE_URL": url, "RAPPORT_CONSUMER_GROUP": f"scoring-replay-{uuid.uuid4().hex[:6]}",
+           "RAPPORT_RELAY_ENABLED": "false"}
     stack.add("scoring-replay", "services.scoring.main:app", port, env)
-    stack.add("scoring-replay-worker", "services.scoring.worker:app", port + 1, env)
-    identity = Identity(tenant_id="demo", role="admin")
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as replay:
-        replay.headers[HEADER] = sign(identity, stack.env["RAPPORT_INTERNAL_SECRET"])
-
-        last: dict[str, Any] = {}
-
-        def caught_up() -> dict[str, Any] | None:
+    try:
+        stack.add("scoring-replay-worker", "services.scoring.worker:app", port + 1, env)
+        identity = Identity(tenant_id="demo", role="admin")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as replay:
             replay.headers[HEADER] = sign(identity, stack.env["RAPPORT_INTERNAL_SECRET"])
-            try:
-                last["snapshot"] = snapshot(replay, reps)
-            except (KeyError, httpx.HTTPError):
-                return None
-            return last["snapshot"] if last["snapshot"] == before else None
 
-        try:
-            eventually(caught_up, timeout=180, interval=1, what="the replay to match the original")
-        except AssertionError:
-            assert last.get("snapshot") == before  # shows what differs
-            raise
+            last: dict[str, Any] = {}
+
+            def caught_up() -> dict[str, Any] | None:
+                replay.headers[HEADER] = sign(identity, stack.env["RAPPORT_INTERNAL_SECRET"])
+                try:
+                    last["snapshot"] = snapshot(replay, reps)
+                except (KeyError, httpx.HTTPError):
+                    return None
+                return last["snapshot"] if last["snapshot"] == before else None
+
+            try:
+                eventually(caught_up, timeout=180, interval=1, what="the replay to match the original")
+            except AssertionError:
+                assert last.get("snapshot") == before  # shows what differs
+                raise
+    finally:
+        for name in ("scoring-replay-worker", "scoring-replay"):
+            if name in stack.procs:
+                stack.remove(name)
     assert last["snapshot"] == before
     assert before["outcomes"][reps[1]]["lost"] == 1 and before["outcomes"][reps[2]]["won_amount"] == 3000
 

@@ -66,11 +66,13 @@ def required_env(settings: type[BaseSettings]) -> set[str]:
 
 
 def required_for(process: str) -> set[str]:
-    """What a process's settings require, plus the database URL of a service process: without it
-    a service silently falls back to an SQLite file inside its container."""
+    """What a process's settings require, plus the database URL of a service process and of the
+    gateway: without it a process silently falls back to an SQLite file inside its container (on a
+    read-only root filesystem)."""
     service = service_of(process)
     if service is None:
-        return required_env(PlatformSettings) | required_env(settings_class("gateway.settings", "GatewaySettings"))
+        return (required_env(PlatformSettings) | required_env(settings_class("gateway.settings", "GatewaySettings"))
+                | {"GATEWAY_DATABASE_URL"})
     return required_env(PlatformSettings) | required_env(ServiceSettings) | {f"{service.upper()}_DATABASE_URL"}
 
 
@@ -286,6 +288,8 @@ def test_compose_start_order(name: str) -> None:
     assert worker_deps[name]["condition"] == "service_healthy", "a worker waits for its API's migrations"
     assert worker_deps["topics"]["condition"] == "service_completed_successfully"
     assert services["gateway"]["depends_on"][name]["condition"] == "service_healthy"
+    assert services["gateway"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["gateway"]["depends_on"]["topics"]["condition"] == "service_completed_successfully"
 
 
 def test_compose_gateway_is_published_and_routed() -> None:
@@ -307,9 +311,12 @@ def test_compose_infrastructure() -> None:
     assert kafka_env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     assert services["postgres"]["image"].startswith("postgres:16")
     sql = (DEPLOY / "compose" / "initdb" / "01-databases.sql").read_text()
-    for name in SERVICES:
+    for name in (*SERVICES, "gateway"):
         assert f"CREATE DATABASE rapport_{name};" in sql
         assert f"/rapport_{name}" in compose_env(services[name])[f"{name.upper()}_DATABASE_URL"]
+    last = re.findall(r"CREATE DATABASE (\w+);", sql)[-1]
+    healthcheck = services["postgres"]["healthcheck"]["test"]
+    assert healthcheck[healthcheck.index("-d") + 1] == last, "postgres is healthy before its last database exists"
     topics = services["topics"]
     assert "ensure_topics('kafka:9092')" in " ".join(topics["command"])
     assert topics["depends_on"]["kafka"]["condition"] == "service_healthy"

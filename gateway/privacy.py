@@ -1,0 +1,273 @@
+"""Erasure of a person everywhere: `POST /v1/privacy/erasure`, `GET /v1/privacy/erasure[/{request_id}]`.
+
+The POST stores an `ErasureRequest` and stages `rapport.privacy.erasure.requested` in the gateway's
+outbox in the same transaction (202 with the request id). Every service consumes it, erases the
+person and publishes `privacy.erasure.completed` with its name; the gateway's consumer records each
+completion (`HANDLERS`, wired in gateway/consumers.py) and the request is `complete` once insight,
+network, content and scoring have all reported.
+
+What the gateway itself keeps of the person: nothing that identifies them. The request row holds
+only the SHA-256 of the person key; the outbox row of the request event is scrubbed once the
+request is complete; the SSE ring buffers drop every buffered event that mentions the person, and
+import jobs' per-row errors that quote them are redacted, both when the request is made.
+Only `admin` keys may request or read erasures (403 otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.auth import CallerDep
+from gateway.models import ErasureRequest, ImportJob
+from gateway.settings import SERVICES
+from rapportkit import jsonutil, outbox
+from rapportkit.consumer import Handler
+from rapportkit.db import unit_of_work
+from rapportkit.envelope import Event, new_event, parse_time, validate
+from rapportkit.errors import ApiError, not_found
+from rapportkit.identity import Identity
+from rapportkit.outbox import PUBLISHED, OutboxRow
+from rapportkit.pagination import PageDep, page
+from rapportkit.people import normalise_profile_url, person_key
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["privacy"])
+SOURCE = "rapport/gateway"
+REQUESTED = "rapport.privacy.erasure.requested"
+COMPLETED = "rapport.privacy.erasure.completed"
+REDACTED = "[erased]"
+
+
+def require_admin(caller: CallerDep) -> Identity:
+    if caller.role != "admin":
+        raise ApiError(403, "forbidden", f"erasure requests need an admin key (this key's role is {caller.role!r})")
+    return caller
+
+
+AdminDep = Annotated[Identity, Depends(require_admin)]
+
+
+class PersonToErase(BaseModel):
+    """Who to erase: at least `profile_url` or `email` (the person key of CONTRACTS.md); `name`
+    helps services find the person in free text (notes, messages)."""
+
+    model_config = ConfigDict(extra="forbid")
+    profile_url: str | None = Field(None, min_length=1, max_length=2000,
+                                    examples=["https://www.linkedin.com/in/ada-lovelace"])
+    email: str | None = Field(None, min_length=3, max_length=320, examples=["ada@example.com"])
+    name: str | None = Field(None, min_length=1, max_length=500, examples=["Ada Lovelace"])
+
+    @field_validator("profile_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not normalise_profile_url(value):
+            raise ValueError("not a profile URL")
+        return value.strip() if value is not None else None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value.strip()[1:-1]:
+            raise ValueError("not an e-mail address")
+        return value.strip() if value is not None else None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("blank name")
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _identified(self) -> PersonToErase:
+        if not self.profile_url and not self.email:
+            raise ValueError("one of profile_url or email is required")
+        return self
+
+
+class ErasureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person: PersonToErase
+
+
+class ServiceCompletion(BaseModel):
+    status: Literal["pending", "complete"]
+    completed_at: datetime | None = None
+
+
+class ErasureRead(BaseModel):
+    """An erasure request and each service's completion; the person is not shown."""
+
+    request_id: str
+    status: Literal["pending", "complete"]
+    requested_at: datetime
+    completed_at: datetime | None
+    services: dict[str, ServiceCompletion]
+
+
+class ErasurePage(BaseModel):
+    items: list[ErasureRead]
+    total: int
+    limit: int
+    offset: int
+
+
+def fingerprint(person: Mapping[str, Any]) -> str:
+    """What the request row keeps of the person: the SHA-256 of their person key."""
+    return hashlib.sha256(person_key(person).encode()).hexdigest()
+
+
+def needles_of(person: Mapping[str, Any]) -> list[str]:
+    """Lowercase strings whose presence in a text means it mentions the person: the person key,
+    the profile URL as given and normalised, the e-mail and the name (three characters or more)."""
+    found: set[str] = set()
+    url = str(person.get("profile_url") or "").strip().lower()
+    if url:
+        found.update({url, normalise_profile_url(url)})
+    for field in ("email", "name"):
+        value = str(person.get(field) or "").strip().lower()
+        if len(value) >= 3:
+            found.add(value)
+    try:
+        found.add(person_key(person).lower())
+    except ValueError:
+        pass
+    return sorted(n for n in found if n)
+
+
+def mentions(text: str, needles: Iterable[str]) -> bool:
+    lowered = text.lower()
+    return any(n in lowered for n in needles)
+
+
+def redact(value: Any, needles: list[str]) -> Any:
+    """`value` (JSON) with every string that mentions the person replaced by `[erased]`."""
+    if isinstance(value, str):
+        return REDACTED if mentions(value, needles) else value
+    if isinstance(value, list):
+        return [redact(v, needles) for v in value]
+    if isinstance(value, dict):
+        return {k: redact(v, needles) for k, v in value.items()}
+    return value
+
+
+def redact_import_jobs(session: Session, *, tenant_id: str, needles: list[str]) -> int:
+    """Redact the person from the tenant's import jobs (per-row errors quote rows); returns jobs changed."""
+    changed = 0
+    for job in session.scalars(select(ImportJob).where(ImportJob.tenant_id == tenant_id)):
+        text = jsonutil.dumps([job.rejections, job.files, job.error]).decode()
+        if not mentions(text, needles):
+            continue
+        job.rejections = redact(job.rejections, needles)
+        job.files = redact(job.files, needles)
+        job.error = redact(job.error, needles)
+        changed += 1
+    return changed
+
+
+def request_event_id(request_id: str) -> str:
+    return f"erasure-requested-{request_id}"
+
+
+def status_of(row: ErasureRequest) -> ErasureRead:
+    done = {s: parse_time(t) for s, t in (row.completed or {}).items()}
+    complete = all(s in done for s in SERVICES)
+    return ErasureRead(
+        request_id=row.request_id,
+        status="complete" if complete else "pending",
+        requested_at=row.requested_at.astimezone(UTC) if row.requested_at.tzinfo else row.requested_at.replace(
+            tzinfo=UTC),
+        completed_at=max(done[s] for s in SERVICES) if complete else None,
+        services={s: ServiceCompletion(status="complete" if s in done else "pending", completed_at=done.get(s))
+                  for s in SERVICES},
+    )
+
+
+@router.post("/v1/privacy/erasure", status_code=202, response_model=ErasureRead,
+             summary="Erase a person everywhere (admin)",
+             description="Stores the request and publishes `privacy.erasure.requested`; every service erases "
+                         "the person and reports completion. GET the request to follow it. 403 for a key that "
+                         "is not `admin`; 422 naming the field for bad input.")
+def request_erasure(body: ErasureCreate, request: Request, response: Response, caller: AdminDep) -> ErasureRead:
+    person = body.person.model_dump(exclude_none=True)
+    request_id = f"er-{uuid.uuid4().hex}"
+    now = datetime.now(UTC)
+    event = validate(new_event(type=REQUESTED, tenant_id=caller.tenant_id, source=SOURCE, time=now,
+                               id=request_event_id(request_id), subject=request_id,
+                               data={"request_id": request_id, "person": person}))
+    needles = needles_of(person)
+    with unit_of_work(request.app.state.session_factory) as session:
+        row = ErasureRequest(tenant_id=caller.tenant_id, request_id=request_id, requested_at=now, completed={},
+                             person={"key_sha256": fingerprint(person)})
+        session.add(row)
+        outbox.add(session, event)
+        jobs = redact_import_jobs(session, tenant_id=caller.tenant_id, needles=needles)
+    hub = getattr(request.app.state, "stream_hub", None)
+    purged = hub.purge(caller.tenant_id, needles) if hub is not None else 0
+    log.info("erasure requested", extra={"fields": {"request_id": request_id, "import_jobs_redacted": jobs,
+                                                    "stream_events_purged": purged}})
+    response.headers["Location"] = f"/v1/privacy/erasure/{request_id}"
+    return status_of(row)
+
+
+@router.get("/v1/privacy/erasure", response_model=ErasurePage, summary="The tenant's erasure requests (admin)")
+def list_erasures(request: Request, caller: AdminDep, params: PageDep) -> dict[str, Any]:
+    session: Session = request.app.state.session_factory()
+    with session:
+        scope = ErasureRequest.tenant_id == caller.tenant_id
+        total = session.scalar(select(func.count()).select_from(ErasureRequest).where(scope)) or 0
+        rows = session.scalars(select(ErasureRequest).where(scope)
+                               .order_by(ErasureRequest.requested_at.desc(), ErasureRequest.request_id)
+                               .limit(params.limit).offset(params.offset))
+        return page([status_of(r) for r in rows], total=int(total), params=params)
+
+
+@router.get("/v1/privacy/erasure/{request_id}", response_model=ErasureRead,
+            summary="An erasure request: each service's completion (admin)",
+            description="`status` is `complete` once insight, network, content and scoring have all reported. "
+                        "404 for an unknown request or one of another tenant.")
+def get_erasure(request_id: str, request: Request, caller: AdminDep) -> ErasureRead:
+    session: Session = request.app.state.session_factory()
+    with session:
+        row = session.get(ErasureRequest, (caller.tenant_id, request_id))
+        if row is None:
+            raise not_found(f"erasure request {request_id!r}")
+        return status_of(row)
+
+
+def record_completion(session: Session, event: Event) -> None:
+    """Consumer handler of `privacy.erasure.completed`: note the service's completion; once every
+    service has reported, scrub the person from the gateway's outbox row of the request."""
+    data = event["data"]
+    row = session.get(ErasureRequest, (event["tenantid"], data["request_id"]))
+    if row is None:
+        log.info("completion of an unknown erasure request", extra={"fields": {"request_id": data["request_id"]}})
+        return
+    if data["service"] in (row.completed or {}):
+        return
+    row.completed = {**(row.completed or {}), data["service"]: event["time"]}
+    if all(s in row.completed for s in SERVICES):
+        scrub_request_event(session, tenant_id=row.tenant_id, request_id=row.request_id)
+
+
+def scrub_request_event(session: Session, *, tenant_id: str, request_id: str) -> None:
+    outbox_row = session.scalar(select(OutboxRow).where(
+        OutboxRow.tenant_id == tenant_id, OutboxRow.event_id == request_event_id(request_id),
+        OutboxRow.state == PUBLISHED))
+    if outbox_row is not None:
+        event = jsonutil.loads(outbox_row.payload)
+        event["data"]["person"] = {"email": f"erased:{request_id}"}
+        outbox_row.payload = jsonutil.dumps(event)
+
+
+HANDLERS: dict[str, list[Handler]] = {COMPLETED: [record_completion]}
