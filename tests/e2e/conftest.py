@@ -56,7 +56,7 @@ def api(demo_stack: DemoStack) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright's sync API holds an event loop: end it with the e2e tests
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make setup` (deploy/local/chromium.sh installs "

@@ -49,7 +49,7 @@ def test_replay_into_an_empty_database_gives_the_same_results(stack: Stack) -> N
                 return None
             return snapshot(gw, reps)
 
-        before = eventually(original, timeout=30, interval=0.5, what="the original read models")
+        before = eventually(original, timeout=180, interval=1, what="the original read models")
 
     port = stack.service_base_port + 30
     url = infra.fresh_database(f"{DB_PREFIX}_scoring_replay")
