@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from rapportkit.kafka import ensure_topics
@@ -75,3 +76,11 @@ def stack(kafka: str, postgres: None) -> Iterator[Stack]:
         pytest.fail(f"the stack did not start: {exc}")
     yield running
     running.stop()
+
+
+@pytest.fixture
+def client(stack: Stack) -> Iterator[httpx.Client]:
+    """A client of the stack's gateway with the bootstrap key (platform admin, an admin of tenant demo)."""
+    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
+    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
+        yield c

@@ -5,7 +5,6 @@ requested on `rapport.privacy.v1` and completed back on it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -14,15 +13,7 @@ import pytest
 
 from rapportkit import jsonutil
 from rapportkit.kafka import close_producer, make_producer
-from stack.processes import Stack
 from tests.integration.helpers import as_event, eventually, read_topic
-
-
-@pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
-    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
-        yield c
 
 
 def ev(type_: str, data: dict[str, Any], time: str = "2026-11-02T10:00:00Z") -> dict[str, Any]:

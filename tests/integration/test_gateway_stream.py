@@ -9,12 +9,11 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 
 from rapportkit import jsonutil
@@ -108,13 +107,6 @@ def cloud(event: Event) -> Event:
 def is_type(event_type: str, rep: str) -> Callable[[Event], bool]:
     return lambda e: e["event"] == "message" and cloud(e)["type"] == event_type and \
         cloud(e)["data"].get("rep_id") == rep
-
-
-@pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
-    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
-        yield c
 
 
 def now() -> str:

@@ -7,24 +7,15 @@ rapport.insight.v1, ICP fit and its per-tenant settings, filters and validation.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from rapportkit import jsonutil
-from stack.processes import Stack
 from tests.integration.helpers import as_event, eventually, read_topic
 
 ROLES = ["decision_maker", "economic_buyer", "champion", "influencer", "user", "gatekeeper"]
-
-
-@pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
-    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
-        yield c
 
 
 def ev(kind: str, data: dict[str, Any], time: str = "2026-11-20T10:00:00Z") -> dict[str, Any]:

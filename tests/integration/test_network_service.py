@@ -6,11 +6,9 @@ through the gateway."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 
 from rapportkit import jsonutil
@@ -22,13 +20,6 @@ TENANT = "demo"
 PITCH = "Thanks for connecting! Would you be open to a quick call next week? Grab a slot: calendly.com/ana/30min"
 THOUGHTFUL = ("Loved your talk on procurement timelines. How do you approach security reviews "
               "when the buying committee is spread across regions?")
-
-
-@pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
-    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
-        yield c
 
 
 def ev(event_type: str, time: str, **data: Any) -> dict[str, Any]:

@@ -8,24 +8,15 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from stack.processes import Stack
 from tests.integration.helpers import eventually
 
 SERVICES = ("insight", "network", "content", "scoring")
-
-
-@pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
-    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
-        yield c
 
 
 class Person:

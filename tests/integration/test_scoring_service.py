@@ -7,28 +7,18 @@ import csv
 import statistics
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 
 from rapportkit import jsonutil
 from rapportkit.envelope import new_event
-from stack.processes import Stack
 from tests.integration.helpers import as_event, eventually, new_rep, read_topic
 
 MAVEN = Path(__file__).resolve().parents[3] / "shared" / "data" / "crm" / "maven" / "sales_pipeline.csv"
-
-
-@pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
-    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
-        yield c
 
 
 def ev(type_: str, when: str, **data: Any) -> dict[str, Any]:

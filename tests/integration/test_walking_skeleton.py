@@ -4,7 +4,6 @@ scoring → score read, on PostgreSQL and the real broker."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,13 +20,6 @@ from tests.integration.helpers import (
 )
 
 DAY = "2026-11-20"
-
-
-@pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
-    with httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
-        yield c
 
 
 def token(stack: Stack) -> str:
