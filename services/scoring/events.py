@@ -12,12 +12,13 @@ import hashlib
 import re
 from collections.abc import Callable
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
 from rapportkit.consumer import Handler
-from rapportkit.db import insert_ignore, utc
+from rapportkit.db import dialect_insert, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import person_key_or_none
 from rapportkit.privacy import erasure_completed
@@ -54,8 +55,21 @@ def add_fact(session: Session, event: Event, kind: str, *, rep_id: str | None = 
     at = parse_time(event["time"])
     session.add(FactRow(tenant_id=event["tenantid"], rep_id=rep, kind=kind, at=at, person=person,
                         account_id=account_id, ref=ref, flag=flag, detail=detail, event_id=event["id"]))
-    insert_ignore(session, DirtyRow, {"tenant_id": event["tenantid"], "rep_id": rep, "day": at.date()},
-                  keys=["tenant_id", "rep_id", "day"])
+    session.info.setdefault(DIRTY_DAYS, set()).add((event["tenantid"], rep, at.date()))
+
+
+DIRTY_DAYS = "scoring.dirty_days"
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _mark_dirty_days(session: Session) -> None:
+    """The rep-days this transaction's facts touched, marked for the scorer in one statement."""
+    days = session.info.pop(DIRTY_DAYS, None)
+    if days:
+        insert = dialect_insert(session)
+        rows = [{"tenant_id": t, "rep_id": r, "day": d} for t, r, d in sorted(days)]
+        session.execute(insert(table_of(DirtyRow)).values(rows)
+                        .on_conflict_do_nothing(index_elements=["tenant_id", "rep_id", "day"]))
 
 
 def _fact(kind: str, **fields: str) -> Handler:

@@ -83,7 +83,7 @@ def rescore(session: Session, tenant_id: str, rep_id: str, days: list[date]) -> 
 
 
 class Scorer:
-    def __init__(self, session_factory: SessionFactory, *, batch: int = 500, interval: float = 0.05):
+    def __init__(self, session_factory: SessionFactory, *, batch: int = 100, interval: float = 0.25):
         self.session_factory = session_factory
         self.batch = batch
         self.interval = interval
