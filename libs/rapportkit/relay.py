@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from kafka import KafkaProducer
 
@@ -49,7 +50,14 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         wait = self.idle_seconds
+        next_gauge = 0.0
         while not stop.is_set():
+            if time.monotonic() >= next_gauge:  # the outbox_backlog gauge, every few seconds
+                try:
+                    self.refresh_backlog()
+                except Exception:  # noqa: BLE001 - a metric must not stop the relay
+                    log.warning("could not read the outbox backlog")
+                next_gauge = time.monotonic() + 5
             try:
                 published = self.publish_due()
             except Exception:

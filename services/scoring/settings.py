@@ -17,11 +17,6 @@ class ScoringSettings:
     intrusive_min_share: float = 0.5  # …this share of them on low_status_large_centre accounts
     weights: dict[str, float] = field(default_factory=dict)  # factor name → weight override
 
-    def updated(self, **changes: object) -> ScoringSettings:
-        from dataclasses import replace
-
-        return replace(self, **changes)  # type: ignore[arg-type]
-
 
 PENALTIES = {"connect_then_pitch": 3.0, "spam_pattern": 5.0, "mass_message": 2.0, "intrusive_outreach": 4.0}
 PENALTY_CAPS = {"connect_then_pitch": 12.0, "spam_pattern": 5.0, "mass_message": 6.0, "intrusive_outreach": 4.0}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit.errors import bad_request, not_found
 from rapportkit.web import IdentityDep, SessionDep
-from services.scoring.model import Score, compute, in_window
+from services.scoring.model import FORMULA_VERSION, Score, compute, in_window
 from services.scoring.models import AlertRow, FactRow, RepRow
 from services.scoring.queries import context_for, rep_facts, tenant_facts, tenant_settings
 
@@ -69,7 +69,7 @@ def get_history(rep_id: str, identity: IdentityDep, session: SessionDep,
         score = compute(in_window(facts, day, settings.window_days), ctx, day, settings)
         series.append({"date": day.isoformat(), "total": score.total, "pillars": score.pillars})
     return {"rep_id": rep_id, "from": first.isoformat(), "to": last.isoformat(),
-            "formula_version": series and compute([], ctx, last, settings).formula_version, "series": series}
+            "formula_version": FORMULA_VERSION, "series": series}
 
 
 @router.get("/v1/leaderboard")
