@@ -36,6 +36,11 @@ Handler = Callable[[Session, Event], None]
 HandlerMap = Mapping[str, Sequence[Handler]]
 
 
+def handlers(by_type: Mapping[str, Handler]) -> dict[str, list[Handler]]:
+    """A service's registry from `{"insight.account.upserted": handler, …}` (types without `rapport.`)."""
+    return {f"rapport.{name}": [handler] for name, handler in by_type.items()}
+
+
 class TransientError(Exception):
     """Raised by a handler for a failure worth retrying (a dependency briefly unavailable)."""
 

@@ -8,11 +8,10 @@ by event time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
+from rapportkit.consumer import handlers
 from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.privacy import erasure_completed
@@ -69,12 +68,9 @@ def erasure_requested(session: Session, event: Event) -> None:
     outbox.add(session, erasure_completed(event, service=SERVICE))
 
 
-_T = "rapport."
-HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {
-    f"{_T}{name}": [handler] for name, handler in {
-        "insight.stakeholder.identified": stakeholder_identified,
-        "insight.stakeholder.departed": stakeholder_departed,
-        "insight.account.upserted": account_upserted,
-        "privacy.erasure.requested": erasure_requested,
-    }.items()
-}
+HANDLERS = handlers({
+    "insight.stakeholder.identified": stakeholder_identified,
+    "insight.stakeholder.departed": stakeholder_departed,
+    "insight.account.upserted": account_upserted,
+    "privacy.erasure.requested": erasure_requested,
+})

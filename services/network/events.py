@@ -11,11 +11,10 @@ service applies them in the order insight did).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
+from rapportkit.consumer import handlers
 from rapportkit.db import utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import person_key_or_none
@@ -74,13 +73,10 @@ def erasure_requested(session: Session, event: Event) -> None:
     outbox.add(session, erasure_completed(event, service=SERVICE))
 
 
-_T = "rapport."
-HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {
-    f"{_T}{name}": [handler] for name, handler in {
-        "insight.account.upserted": account_upserted,
-        "insight.stakeholder.identified": stakeholder_changed,
-        "insight.stakeholder.departed": stakeholder_changed,
-        "directory.rep.upserted": rep_upserted,
-        "privacy.erasure.requested": erasure_requested,
-    }.items()
-}
+HANDLERS = handlers({
+    "insight.account.upserted": account_upserted,
+    "insight.stakeholder.identified": stakeholder_changed,
+    "insight.stakeholder.departed": stakeholder_changed,
+    "directory.rep.upserted": rep_upserted,
+    "privacy.erasure.requested": erasure_requested,
+})

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
-from rapportkit.consumer import Handler
+from rapportkit.consumer import Handler, handlers
 from rapportkit.db import dialect_insert, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import person_key_or_none
@@ -26,6 +26,7 @@ from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
 from services.scoring.models import (
     AccountRow,
+    Base,
     ContentRow,
     DirtyRow,
     FactRow,
@@ -40,6 +41,7 @@ from services.scoring.models import (
 from services.scoring.privacy import erase_person
 
 SOURCE = "rapport/scoring"
+M = TypeVar("M", bound=Base)
 
 
 def text_digest(text: str) -> str:
@@ -123,12 +125,23 @@ def engagement_recorded(session: Session, event: Event) -> None:
     add_fact(session, event, F.ENGAGEMENT_RECEIVED, person=person, ref=data["content_id"], detail=data["kind"])
 
 
+def _row(session: Session, model: type[M], key: tuple[str, str], **create: Any) -> M:
+    """The row of `model` with primary key `key`, added (with `create`'s values) if missing."""
+    row = session.get(model, key)
+    if row is None:
+        names = [c.name for c in table_of(model).primary_key.columns]
+        row = model(**dict(zip(names, key, strict=True)), **create)
+        session.add(row)
+    return row
+
+
+def _account(session: Session, event: Event) -> AccountRow:
+    return _row(session, AccountRow, (event["tenantid"], event["data"]["account_id"]))
+
+
 def account_upserted(session: Session, event: Event) -> None:
     data = event["data"]
-    row = session.get(AccountRow, (event["tenantid"], data["account_id"]))
-    if row is None:
-        row = AccountRow(tenant_id=event["tenantid"], account_id=data["account_id"])
-        session.add(row)
+    row = _account(session, event)
     row.name, row.tier = data["name"], data["tier"]
 
 
@@ -138,9 +151,7 @@ def stakeholder_changed(session: Session, event: Event) -> None:
     if row is not None and utc(row.changed_at) > at:
         return  # an older event arriving late
     identified = event["type"].endswith(".identified")
-    if row is None:
-        row = StakeholderRow(tenant_id=event["tenantid"], stakeholder_id=data["stakeholder_id"])
-        session.add(row)
+    row = row or _row(session, StakeholderRow, (event["tenantid"], data["stakeholder_id"]))
     row.account_id, row.active, row.changed_at = data["account_id"], identified, at
     if identified:
         row.person, row.role = person_key_or_none(data["person"]), data["role"]
@@ -148,10 +159,7 @@ def stakeholder_changed(session: Session, event: Event) -> None:
 
 def quadrant_changed(session: Session, event: Event) -> None:
     data, at, tenant = event["data"], parse_time(event["time"]), event["tenantid"]
-    row = session.get(AccountRow, (tenant, data["account_id"]))
-    if row is None:
-        row = AccountRow(tenant_id=tenant, account_id=data["account_id"])
-        session.add(row)
+    row = _account(session, event)
     if row.quadrant_at is not None and utc(row.quadrant_at) > at:
         return
     changed = row.quadrant != data["quadrant"]
@@ -167,10 +175,7 @@ def quadrant_changed(session: Session, event: Event) -> None:
 
 def fit_changed(session: Session, event: Event) -> None:
     data, at = event["data"], parse_time(event["time"])
-    row = session.get(AccountRow, (event["tenantid"], data["account_id"]))
-    if row is None:
-        row = AccountRow(tenant_id=event["tenantid"], account_id=data["account_id"])
-        session.add(row)
+    row = _account(session, event)
     if row.icp_fit_at is None or utc(row.icp_fit_at) <= at:
         row.icp_fit, row.icp_fit_at = data["icp_fit"], at
 
@@ -183,12 +188,7 @@ def signal_captured(session: Session, event: Event) -> None:
 
 
 def _opportunity(session: Session, event: Event) -> OpportunityRow:
-    key = (event["tenantid"], event["data"]["opportunity_id"])
-    row = session.get(OpportunityRow, key)
-    if row is None:
-        row = OpportunityRow(tenant_id=key[0], opportunity_id=key[1])
-        session.add(row)
-    return row
+    return _row(session, OpportunityRow, (event["tenantid"], event["data"]["opportunity_id"]))
 
 
 def opportunity_created(session: Session, event: Event) -> None:
@@ -219,10 +219,7 @@ def opportunity_closed(session: Session, event: Event) -> None:
 
 def lead(session: Session, event: Event) -> None:
     data, at = event["data"], parse_time(event["time"])
-    row = session.get(LeadRow, (event["tenantid"], data["lead_id"]))
-    if row is None:
-        row = LeadRow(tenant_id=event["tenantid"], lead_id=data["lead_id"], rep_id=data["rep_id"])
-        session.add(row)
+    row = _row(session, LeadRow, (event["tenantid"], data["lead_id"]), rep_id=data["rep_id"])
     row.account_id = data["account_id"]
     if event["type"].endswith(".qualified"):
         row.qualified_at = at
@@ -237,10 +234,7 @@ def referral(session: Session, event: Event) -> None:
 
 def rep_upserted(session: Session, event: Event) -> None:
     data = event["data"]
-    row = session.get(RepRow, (event["tenantid"], data["rep_id"]))
-    if row is None:
-        row = RepRow(tenant_id=event["tenantid"], rep_id=data["rep_id"])
-        session.add(row)
+    row = _row(session, RepRow, (event["tenantid"], data["rep_id"]))
     row.name, row.team_id = data["name"], data["team_id"]
 
 
@@ -252,38 +246,35 @@ def erasure_requested(session: Session, event: Event) -> None:
     outbox.add(session, erasure_completed(event, service="scoring"))
 
 
-_T = "rapport."
-HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {
-    f"{_T}{name}": [handler] for name, handler in {
-        "directory.rep.upserted": rep_upserted,
-        "insight.account.upserted": account_upserted,
-        "insight.stakeholder.identified": stakeholder_changed,
-        "insight.stakeholder.departed": stakeholder_changed,
-        "insight.account.quadrant_changed": quadrant_changed,
-        "insight.account.fit_changed": fit_changed,
-        "insight.profile.viewed": _fact(F.PROFILE_VIEW),
-        "insight.note.recorded": _fact(F.NOTE, account_id="account_id"),
-        "insight.account.followed": _fact(F.ACCOUNT_FOLLOW, account_id="account_id"),
-        "insight.signal.captured": signal_captured,
-        "insight.signal.actioned": _fact(F.SIGNAL_ACTIONED, ref="signal_id"),
-        "network.connection.requested": connection_requested,
-        "network.connection.accepted": _fact(F.CONN_ACCEPTED),
-        "network.message.sent": message,
-        "network.message.received": message,
-        "network.meeting.booked": _fact(F.MEETING_BOOKED, ref="meeting_id", account_id="account_id"),
-        "network.meeting.held": _fact(F.MEETING_HELD, ref="meeting_id", account_id="account_id"),
-        "network.endorsement.received": _fact(F.ENDORSEMENT),
-        "network.recommendation.received": _fact(F.RECOMMENDATION),
-        "content.item.published": item_published,
-        "content.item.shared": item_shared,
-        "content.engagement.recorded": engagement_recorded,
-        "content.engagement.given": _fact(F.ENGAGEMENT_GIVEN),
-        "outcome.lead.created": lead,
-        "outcome.lead.qualified": lead,
-        "outcome.opportunity.created": opportunity_created,
-        "outcome.opportunity.stage_changed": opportunity_stage_changed,
-        "outcome.opportunity.closed": opportunity_closed,
-        "outcome.referral.received": referral,
-        "privacy.erasure.requested": erasure_requested,
-    }.items()
-}
+HANDLERS = handlers({
+    "directory.rep.upserted": rep_upserted,
+    "insight.account.upserted": account_upserted,
+    "insight.stakeholder.identified": stakeholder_changed,
+    "insight.stakeholder.departed": stakeholder_changed,
+    "insight.account.quadrant_changed": quadrant_changed,
+    "insight.account.fit_changed": fit_changed,
+    "insight.profile.viewed": _fact(F.PROFILE_VIEW),
+    "insight.note.recorded": _fact(F.NOTE, account_id="account_id"),
+    "insight.account.followed": _fact(F.ACCOUNT_FOLLOW, account_id="account_id"),
+    "insight.signal.captured": signal_captured,
+    "insight.signal.actioned": _fact(F.SIGNAL_ACTIONED, ref="signal_id"),
+    "network.connection.requested": connection_requested,
+    "network.connection.accepted": _fact(F.CONN_ACCEPTED),
+    "network.message.sent": message,
+    "network.message.received": message,
+    "network.meeting.booked": _fact(F.MEETING_BOOKED, ref="meeting_id", account_id="account_id"),
+    "network.meeting.held": _fact(F.MEETING_HELD, ref="meeting_id", account_id="account_id"),
+    "network.endorsement.received": _fact(F.ENDORSEMENT),
+    "network.recommendation.received": _fact(F.RECOMMENDATION),
+    "content.item.published": item_published,
+    "content.item.shared": item_shared,
+    "content.engagement.recorded": engagement_recorded,
+    "content.engagement.given": _fact(F.ENGAGEMENT_GIVEN),
+    "outcome.lead.created": lead,
+    "outcome.lead.qualified": lead,
+    "outcome.opportunity.created": opportunity_created,
+    "outcome.opportunity.stage_changed": opportunity_stage_changed,
+    "outcome.opportunity.closed": opportunity_closed,
+    "outcome.referral.received": referral,
+    "privacy.erasure.requested": erasure_requested,
+})
