@@ -106,6 +106,6 @@ def get_alerts(rep_id: str, identity: IdentityDep, session: SessionDep,
     if kind:
         stmt = stmt.where(AlertRow.kind == kind)
     alerts = [{"kind": a.kind, "date": a.day.isoformat(), "evidence": a.evidence,
-               "raised_at": a.raised_at.isoformat()} for a in session.scalars(stmt.order_by(AlertRow.day.desc(),
-                                                                                             AlertRow.id))]
+               "raised_at": a.raised_at.isoformat()} for a in session.scalars(stmt.order_by(
+                   AlertRow.day.desc(), AlertRow.kind, AlertRow.occurrence))]  # a replay lists them alike
     return {"rep_id": rep_id, "alerts": alerts}
