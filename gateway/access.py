@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.directory import reps_of_teams
 from rapportkit import jsonutil
+from rapportkit.db import read_session
 from rapportkit.errors import ApiError, bad_request, error_body
 from rapportkit.identity import ROLES, Identity
 
@@ -59,12 +60,9 @@ class Reach:
             if self.identity.role == "rep":
                 self._reps = {self.identity.rep_id} if self.identity.rep_id else set()
             else:
-                session = self.request.app.state.session_factory()
-                try:
+                with read_session(self.request.app.state.session_factory) as session:
                     self._reps = reps_of_teams(session, tenant_id=self.identity.tenant_id,
                                                team_ids=self.identity.team_ids)
-                finally:
-                    session.close()
         return self._reps
 
     def check_rep(self, rep_id: str, loc: list[str | int]) -> None:

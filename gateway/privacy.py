@@ -32,7 +32,7 @@ from gateway.models import ErasureRequest, ImportJob
 from gateway.settings import SERVICES
 from rapportkit import jsonutil, outbox
 from rapportkit.consumer import Handler
-from rapportkit.db import unit_of_work
+from rapportkit.db import read_session, unit_of_work
 from rapportkit.envelope import Event, new_event, parse_time, validate
 from rapportkit.errors import ApiError, not_found
 from rapportkit.identity import Identity
@@ -222,8 +222,7 @@ def request_erasure(body: ErasureCreate, request: Request, response: Response, c
 
 @router.get("/v1/privacy/erasure", response_model=ErasurePage, summary="The tenant's erasure requests (admin)")
 def list_erasures(request: Request, caller: AdminDep, params: PageDep) -> dict[str, Any]:
-    session: Session = request.app.state.session_factory()
-    with session:
+    with read_session(request.app.state.session_factory) as session:
         scope = ErasureRequest.tenant_id == caller.tenant_id
         total = session.scalar(select(func.count()).select_from(ErasureRequest).where(scope)) or 0
         rows = session.scalars(select(ErasureRequest).where(scope)
@@ -237,8 +236,7 @@ def list_erasures(request: Request, caller: AdminDep, params: PageDep) -> dict[s
             description="`status` is `complete` once insight, network, content and scoring have all reported. "
                         "404 for an unknown request or one of another tenant.")
 def get_erasure(request_id: str, request: Request, caller: AdminDep) -> ErasureRead:
-    session: Session = request.app.state.session_factory()
-    with session:
+    with read_session(request.app.state.session_factory) as session:
         row = session.get(ErasureRequest, (caller.tenant_id, request_id))
         if row is None:
             raise not_found(f"erasure request {request_id!r}")

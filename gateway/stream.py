@@ -45,10 +45,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import Counter, Gauge
-from sqlalchemy import select
 
+from gateway.access import Reach
 from gateway.auth import CallerDep
-from gateway.models import Rep
 from gateway.privacy import REQUESTED, mentions, needles_of
 from rapportkit import jsonutil
 from rapportkit.catalog import EVENT_TYPES, TOPICS
@@ -570,15 +569,8 @@ async def stream_events(
                        headers={"Retry-After": "5"})
     team_reps = None
     if caller.role == "manager" and not caller.platform_admin:
-        team_reps = await run_in_threadpool(_team_reps, request, caller)
+        team_reps = await run_in_threadpool(Reach(request, caller).reps)
     view = view_for(caller, patterns, team_reps)
     return StreamingResponse(sse(hub, view, after), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-
-def _team_reps(request: Request, caller: Identity) -> set[str]:
-    if not caller.team_ids:
-        return set()
-    with request.app.state.session_factory() as session:
-        return set(session.scalars(select(Rep.rep_id).where(Rep.tenant_id == caller.tenant_id,
-                                                            Rep.team_id.in_(list(caller.team_ids)))))

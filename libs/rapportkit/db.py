@@ -2,6 +2,8 @@
 
 Service functions take a `Session` and never commit; `unit_of_work` commits once at the end of a
 request or an event handler, so a state change and its outbox row are committed together.
+`read_session` is the other way in: a read-only snapshot, so a read of several statements sees one
+committed state even while a consumer commits between them.
 SQLite (the embedded default) gets WAL, a busy timeout and real SAVEPOINT support.
 """
 
@@ -65,6 +67,23 @@ def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_session(factory: SessionFactory) -> Iterator[Session]:
+    """A session for reads: on PostgreSQL one REPEATABLE READ, READ ONLY transaction, so every
+    statement of the read sees the same snapshot (under the default READ COMMITTED, a consumer's
+    commit between two statements of one read could pair rows from before it with rows from after
+    it). A write through it fails; writes use `unit_of_work`. SQLite transactions are serialisable
+    already."""
+    session = factory()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                                  "postgresql_readonly": True})
+        yield session
     finally:
         session.close()
 

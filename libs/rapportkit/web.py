@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rapportkit.db import read_session
 from rapportkit.errors import ApiError, error_body
 from rapportkit.identity import HEADER, Identity, IdentityError, verify
 from rapportkit.logs import request_id_var, tenant_var
@@ -125,12 +126,9 @@ def current_identity(request: Request) -> Identity:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """A read session for the request (writes use `unit_of_work` explicitly)."""
-    session: Session = request.app.state.session_factory()
-    try:
+    """A read session for the request: one snapshot (`read_session`); writes use `unit_of_work`."""
+    with read_session(request.app.state.session_factory) as session:
         yield session
-    finally:
-        session.close()
 
 
 IdentityDep = Annotated[Identity, Depends(current_identity)]
