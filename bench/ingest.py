@@ -6,6 +6,8 @@
    the scoring worker has applied every one (its Prometheus counter), so the figure covers
    gateway → owning service + outbox → relay → Kafka → scoring consumer → read model.
 3. Freshness: single events posted one at a time; time until the rep's score shows each one.
+4. Queries: p50/p99 of the leaderboard and of a rep's score with 10k reps and 1M events loaded
+   (bench/queries.py).
 
 Runs on PostgreSQL (fresh databases) and the local broker. Sizes: BENCH_EVENTS (default 20000),
 BENCH_BATCH (500), BENCH_CLIENTS (2), BENCH_FRESHNESS (50).
@@ -28,6 +30,7 @@ import httpx
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
+from bench import queries
 from rapportkit import jsonutil
 from rapportkit.kafka import close_producer, ensure_topics, make_producer
 from stack import infra
@@ -177,6 +180,10 @@ def main() -> int:
         e2e, elapsed = end_to_end_rate(stack, token)
         progress(f"bench: freshness, {FRESHNESS} single events")
         fresh = freshness(stack, token)
+        progress(f"bench: queries, loading {queries.REPS:,} reps and {queries.EVENTS:,} events into scoring")
+        queries.load(env["SCORING_DATABASE_URL"], progress)
+        progress("bench: queries through the gateway")
+        reads = queries.measure(stack.gateway_url, token)
     finally:
         stack.stop()
     print()
@@ -187,6 +194,10 @@ def main() -> int:
     print(f"  ratio end-to-end / raw         {e2e / raw:>10.3f}")
     print(f"  freshness p50 / p99            {statistics.median(fresh) * 1000:>7.0f} ms / "
           f"{percentile(fresh, 0.99) * 1000:.0f} ms   ({len(fresh)} single events)")
+    print(f"  queries with {queries.REPS:,} reps, {queries.EVENTS:,} events loaded:")
+    for name, latencies in reads.items():
+        print(f"    {name:<30} p50 {statistics.median(latencies) * 1000:>7.0f} ms / p99 "
+              f"{percentile(latencies, 0.99) * 1000:.0f} ms   ({len(latencies)} reads)")
     return 0
 
 

@@ -114,8 +114,8 @@ def utc(value: datetime) -> datetime: ...
 def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime (SQLite hands them back naive, in UTC)."""
-    if value is None:
-        return None
+    if value is None or value.tzinfo is UTC:
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

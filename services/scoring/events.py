@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit import outbox
 from rapportkit.consumer import Handler, handlers
-from rapportkit.db import dialect_insert, table_of, utc
+from rapportkit.db import dialect_insert, insert_ignore, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import person_key_or_none
 from rapportkit.privacy import erasure_completed
@@ -34,9 +34,11 @@ from services.scoring.models import (
     OpportunityRow,
     ReferralRow,
     RepRow,
+    RepVersionRow,
     SignalRow,
     StageChangeRow,
     StakeholderRow,
+    TenantVersionRow,
 )
 from services.scoring.privacy import erase_person
 
@@ -61,17 +63,45 @@ def add_fact(session: Session, event: Event, kind: str, *, rep_id: str | None = 
 
 
 DIRTY_DAYS = "scoring.dirty_days"
+CONTEXT_TENANTS = "scoring.context_tenants"
 
 
 @sa_event.listens_for(Session, "before_commit")
-def _mark_dirty_days(session: Session) -> None:
-    """The rep-days this transaction's facts touched, marked for the scorer in one statement."""
-    days = session.info.pop(DIRTY_DAYS, None)
+def _mark_changes(session: Session) -> None:
+    """What this transaction changed, recorded in a few statements: the rep-days its facts touched
+    (for the scorer), and the versions of the scoring inputs of each tenant it touched (for the
+    leaderboard, services/scoring/board.py)."""
+    days = session.info.pop(DIRTY_DAYS, None) or set()
+    context = session.info.pop(CONTEXT_TENANTS, None) or set()
+    if not days and not context:
+        return
+    insert = dialect_insert(session)
     if days:
-        insert = dialect_insert(session)
         rows = [{"tenant_id": t, "rep_id": r, "day": d} for t, r, d in sorted(days)]
         session.execute(insert(table_of(DirtyRow)).values(rows)
                         .on_conflict_do_nothing(index_elements=["tenant_id", "rep_id", "day"]))
+    for tenant in sorted({t for t, _, _ in days} | context):  # one order, so two writers cannot deadlock
+        insert_ignore(session, TenantVersionRow, {"tenant_id": tenant, "version": 0, "context_version": 0},
+                      keys=["tenant_id"])
+        bumped = TenantVersionRow.version + 1
+        version = session.execute(
+            update(TenantVersionRow).where(TenantVersionRow.tenant_id == tenant)
+            .values(version=bumped, **({"context_version": bumped} if tenant in context else {}))
+            .returning(TenantVersionRow.version)).scalar_one()
+        reps = sorted({r for t, r, _ in days if t == tenant})
+        if reps:
+            stmt = insert(table_of(RepVersionRow)).values(
+                [{"tenant_id": tenant, "rep_id": r, "version": version} for r in reps])
+            session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id"],
+                                                       set_={"version": stmt.excluded.version}))
+
+
+def changes_context(handler: Handler) -> Handler:
+    """`handler`, marking its tenant's scoring context changed (beyond the facts of one rep)."""
+    def handle(session: Session, event: Event) -> None:
+        handler(session, event)
+        session.info.setdefault(CONTEXT_TENANTS, set()).add(event["tenantid"])
+    return handle
 
 
 def _fact(kind: str, **fields: str) -> Handler:
@@ -246,17 +276,12 @@ def erasure_requested(session: Session, event: Event) -> None:
     outbox.add(session, erasure_completed(event, service="scoring"))
 
 
-HANDLERS = handlers({
-    "directory.rep.upserted": rep_upserted,
-    "insight.account.upserted": account_upserted,
-    "insight.stakeholder.identified": stakeholder_changed,
-    "insight.stakeholder.departed": stakeholder_changed,
-    "insight.account.quadrant_changed": quadrant_changed,
-    "insight.account.fit_changed": fit_changed,
+# what each event type changes of the scoring inputs (the leaderboard's cache relies on it; a unit
+# test checks every consumed type is in exactly one of the three):
+FACTS_OF_ITS_REP = {  # only facts of the event's rep
     "insight.profile.viewed": _fact(F.PROFILE_VIEW),
     "insight.note.recorded": _fact(F.NOTE, account_id="account_id"),
     "insight.account.followed": _fact(F.ACCOUNT_FOLLOW, account_id="account_id"),
-    "insight.signal.captured": signal_captured,
     "insight.signal.actioned": _fact(F.SIGNAL_ACTIONED, ref="signal_id"),
     "network.connection.requested": connection_requested,
     "network.connection.accepted": _fact(F.CONN_ACCEPTED),
@@ -266,15 +291,27 @@ HANDLERS = handlers({
     "network.meeting.held": _fact(F.MEETING_HELD, ref="meeting_id", account_id="account_id"),
     "network.endorsement.received": _fact(F.ENDORSEMENT),
     "network.recommendation.received": _fact(F.RECOMMENDATION),
-    "content.item.published": item_published,
     "content.item.shared": item_shared,
     "content.engagement.recorded": engagement_recorded,
     "content.engagement.given": _fact(F.ENGAGEMENT_GIVEN),
+}
+CONTEXT = {  # what the scores of any rep may read
+    "insight.account.upserted": account_upserted,
+    "insight.stakeholder.identified": stakeholder_changed,
+    "insight.stakeholder.departed": stakeholder_changed,
+    "insight.account.quadrant_changed": quadrant_changed,
+    "insight.account.fit_changed": fit_changed,
+    "insight.signal.captured": signal_captured,
+    "content.item.published": item_published,  # marks other reps' earlier shares as advocacy
+    "privacy.erasure.requested": erasure_requested,
+}
+NOT_SCORED = {  # outcomes and the directory: reports and names, no score reads them
+    "directory.rep.upserted": rep_upserted,
     "outcome.lead.created": lead,
     "outcome.lead.qualified": lead,
     "outcome.opportunity.created": opportunity_created,
     "outcome.opportunity.stage_changed": opportunity_stage_changed,
     "outcome.opportunity.closed": opportunity_closed,
     "outcome.referral.received": referral,
-    "privacy.erasure.requested": erasure_requested,
-})
+}
+HANDLERS = handlers({**FACTS_OF_ITS_REP, **{t: changes_context(h) for t, h in CONTEXT.items()}, **NOT_SCORED})

@@ -161,3 +161,24 @@ class ContentRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     content_id: Mapped[str] = mapped_column(S, primary_key=True)
     owner: Mapped[str] = mapped_column(S)
+
+
+class TenantVersionRow(Base):
+    """How far the tenant's scoring inputs have changed (bumped by every consumer transaction that
+    changes them): `version` on any change, `context_version` set to it when the change reaches
+    beyond the facts of the reps it names (buying centres, accounts, signals, content, erasure)."""
+
+    __tablename__ = "tenant_version"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    context_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RepVersionRow(Base):
+    """The tenant version at which a rep's facts last changed (the leaderboard recomputes those reps)."""
+
+    __tablename__ = "rep_version"
+    __table_args__ = (Index("ix_rep_version", "tenant_id", "version"),)
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(S, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

@@ -1,19 +1,21 @@
-"""Loading what a score needs: a rep's facts and the context around them, and tenant settings."""
+"""Loading what a score needs (a rep's facts, the context around them, tenant settings), and scoring many
+reps at once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import fields
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rapportkit.db import utc
 from services.scoring import facts as F
 from services.scoring.facts import Context, Fact, Stakeholder
+from services.scoring.model import Score, compute
 from services.scoring.models import AccountRow, FactRow, SignalRow, StakeholderRow, TenantSettingsRow
 from services.scoring.settings import ScoringSettings
 
@@ -22,65 +24,130 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def to_fact(row: FactRow) -> Fact:
-    return Fact(kind=row.kind, at=utc(row.at), person=row.person, account_id=row.account_id, ref=row.ref, flag=row.flag,
-                detail=row.detail)
+FACT_COLUMNS = (FactRow.rep_id, FactRow.kind, FactRow.at, FactRow.person, FactRow.account_id, FactRow.ref,
+                FactRow.flag, FactRow.detail)
+CHUNK = 5000  # ids per IN (...) list: well under every driver's limit of bound parameters
+
+
+def _fact(row: Any) -> Fact:
+    return Fact(kind=row.kind, at=utc(row.at), person=row.person, account_id=row.account_id, ref=row.ref,
+                flag=row.flag, detail=row.detail)
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start:start + CHUNK]
 
 
 def rep_facts(session: Session, tenant_id: str, rep_id: str, first: date, last: date) -> list[Fact]:
-    rows = session.scalars(select(FactRow).where(
-        FactRow.tenant_id == tenant_id, FactRow.rep_id == rep_id, FactRow.at >= day_start(first),
-        FactRow.at < day_start(last + timedelta(days=1))).order_by(FactRow.at, FactRow.id))
-    return [to_fact(r) for r in rows]
+    return tenant_facts(session, tenant_id, first, last, [rep_id]).get(rep_id, [])
 
 
 def tenant_facts(session: Session, tenant_id: str, first: date, last: date,
                  reps: Iterable[str] | None = None) -> dict[str, list[Fact]]:
-    stmt = select(FactRow).where(FactRow.tenant_id == tenant_id, FactRow.at >= day_start(first),
-                                 FactRow.at < day_start(last + timedelta(days=1)))
-    if reps is not None:
-        stmt = stmt.where(FactRow.rep_id.in_(list(reps)))
+    """The facts of `first`..`last` by rep (of `reps`, or every rep), in event-time order. Plain rows,
+    not ORM objects: a leaderboard reads a third of a million of them."""
+    stmt = (select(*FACT_COLUMNS).where(FactRow.tenant_id == tenant_id, FactRow.at >= day_start(first),
+                                        FactRow.at < day_start(last + timedelta(days=1)))
+            .order_by(FactRow.at, FactRow.id))
     grouped: dict[str, list[Fact]] = defaultdict(list)
-    for row in session.scalars(stmt.order_by(FactRow.at, FactRow.id)):
-        grouped[row.rep_id].append(to_fact(row))
+    for chosen in [stmt] if reps is None else (stmt.where(FactRow.rep_id.in_(c)) for c in _chunks(set(reps))):
+        for row in session.execute(chosen):
+            grouped[row.rep_id].append(_fact(row))
     return grouped
+
+
+@dataclass
+class ContextSource:
+    """What the contexts of many reps are cut from, loaded in a fixed number of queries (not per rep):
+    first acceptances by rep, the active stakeholders the reps' people are, the buying centres and
+    accounts they belong to, and the capture times of the signals the reps actioned."""
+
+    accepted: dict[str, dict[str, datetime]] = field(default_factory=dict)  # rep → person → first acceptance
+    stakeholders: dict[str, Stakeholder] = field(default_factory=dict)  # active, by person key
+    centres: dict[str, dict[str, str]] = field(default_factory=dict)  # account → person → role
+    quadrants: dict[str, str] = field(default_factory=dict)
+    fits: dict[str, float] = field(default_factory=dict)
+    captured: dict[str, datetime] = field(default_factory=dict)
+
+    def for_rep(self, rep_id: str, window: list[Fact]) -> Context:
+        accepted = self.accepted.get(rep_id, {})
+        people = {f.person for f in window if f.person} | set(accepted)
+        stakeholders = {p: self.stakeholders[p] for p in people if p in self.stakeholders}
+        accounts = {s.account_id for s in stakeholders.values()} | {f.account_id for f in window if f.account_id}
+        signals = {f.ref for f in window if f.kind == F.SIGNAL_ACTIONED and f.ref}
+        return Context(stakeholders=stakeholders,
+                       centre_roles={a: self.centres[a] for a in sorted(accounts) if a in self.centres},
+                       quadrants={a: self.quadrants[a] for a in accounts if a in self.quadrants},
+                       accepted_at=dict(accepted), icp_fit={a: self.fits[a] for a in accounts if a in self.fits},
+                       signal_captured_at={s: self.captured[s] for s in signals if s in self.captured})
+
+
+def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[Fact]]) -> ContextSource:
+    """The source of the contexts of the reps of `windows` (rep → the facts its scores read)."""
+    source = ContextSource()
+    if not windows:
+        return source
+    accepted = select(FactRow.rep_id, FactRow.person, func.min(FactRow.at)).where(
+        FactRow.tenant_id == tenant_id, FactRow.kind == F.CONN_ACCEPTED, FactRow.person.is_not(None))
+    for reps in _chunks(windows):
+        for rep, person, at in session.execute(accepted.where(FactRow.rep_id.in_(reps))
+                                               .group_by(FactRow.rep_id, FactRow.person)):
+            if person:
+                source.accepted.setdefault(rep, {})[person] = utc(at)
+    facts = [f for window in windows.values() for f in window]
+    people = {f.person for f in facts if f.person}.union(*(a.keys() for a in source.accepted.values()))
+    active = StakeholderRow.tenant_id == tenant_id, StakeholderRow.active.is_(True)
+    for chunk in _chunks(people):
+        for person, account, role in session.execute(select(
+                StakeholderRow.person, StakeholderRow.account_id, StakeholderRow.role).where(
+                    *active, StakeholderRow.person.in_(chunk))):
+            if person:
+                source.stakeholders[person] = Stakeholder(account, role)
+    accounts = {s.account_id for s in source.stakeholders.values()} | {f.account_id for f in facts if f.account_id}
+    for chunk in _chunks(accounts):
+        for account, person, stakeholder_id, role in session.execute(select(
+                StakeholderRow.account_id, StakeholderRow.person, StakeholderRow.stakeholder_id,
+                StakeholderRow.role).where(*active, StakeholderRow.account_id.in_(chunk))):
+            source.centres.setdefault(account, {})[person or stakeholder_id] = role
+        for row in session.execute(select(AccountRow.account_id, AccountRow.quadrant, AccountRow.icp_fit).where(
+                AccountRow.tenant_id == tenant_id, AccountRow.account_id.in_(chunk))):
+            if row.quadrant:
+                source.quadrants[row.account_id] = row.quadrant
+            if row.icp_fit is not None:
+                source.fits[row.account_id] = row.icp_fit
+    for chunk in _chunks({f.ref for f in facts if f.kind == F.SIGNAL_ACTIONED and f.ref}):
+        for signal_id, at in session.execute(select(SignalRow.signal_id, SignalRow.captured_at).where(
+                SignalRow.tenant_id == tenant_id, SignalRow.signal_id.in_(chunk))):
+            source.captured[signal_id] = utc(at)
+    return source
 
 
 def context_for(session: Session, tenant_id: str, rep_id: str, window: list[Fact]) -> Context:
     """The buying centres, quadrants, acceptances and signal times the rep's facts refer to."""
-    accepted: dict[str, datetime] = {}
-    for person, at in session.execute(select(FactRow.person, FactRow.at).where(
-            FactRow.tenant_id == tenant_id, FactRow.rep_id == rep_id, FactRow.kind == F.CONN_ACCEPTED)):
-        if person and (person not in accepted or utc(at) < accepted[person]):
-            accepted[person] = utc(at)
-    people = {f.person for f in window if f.person} | set(accepted)
-    stakeholders: dict[str, Stakeholder] = {}
-    for start in range(0, len(people_list := sorted(people)), 500):
-        for row in session.scalars(select(StakeholderRow).where(
-                StakeholderRow.tenant_id == tenant_id, StakeholderRow.active.is_(True),
-                StakeholderRow.person.in_(people_list[start:start + 500]))):
-            if row.person:
-                stakeholders[row.person] = Stakeholder(row.account_id, row.role)
-    accounts = {s.account_id for s in stakeholders.values()} | {f.account_id for f in window if f.account_id}
-    centre: dict[str, dict[str, str]] = defaultdict(dict)
-    quadrants: dict[str, str] = {}
-    fits: dict[str, float] = {}
-    if accounts:
-        for row in session.scalars(select(StakeholderRow).where(
-                StakeholderRow.tenant_id == tenant_id, StakeholderRow.active.is_(True),
-                StakeholderRow.account_id.in_(sorted(accounts)))):
-            centre[row.account_id][row.person or row.stakeholder_id] = row.role
-        for account in session.scalars(select(AccountRow).where(
-                AccountRow.tenant_id == tenant_id, AccountRow.account_id.in_(sorted(accounts)))):
-            if account.quadrant:
-                quadrants[account.account_id] = account.quadrant
-            if account.icp_fit is not None:
-                fits[account.account_id] = account.icp_fit
-    signals = sorted({f.ref for f in window if f.kind == F.SIGNAL_ACTIONED and f.ref})
-    captured = {s.signal_id: utc(s.captured_at) for s in session.scalars(select(SignalRow).where(
-        SignalRow.tenant_id == tenant_id, SignalRow.signal_id.in_(signals)))} if signals else {}
-    return Context(stakeholders=stakeholders, centre_roles=dict(centre), quadrants=quadrants, accepted_at=accepted,
-                   signal_captured_at=captured, icp_fit=fits)
+    return context_source(session, tenant_id, {rep_id: window}).for_rep(rep_id, window)
+
+
+def window_facts(session: Session, tenant_id: str, day: date, settings: ScoringSettings,
+                 reps: list[str] | None = None) -> dict[str, list[Fact]]:
+    """The facts in the window of `day`, by rep (of `reps`, or every rep with facts there)."""
+    return tenant_facts(session, tenant_id, day - timedelta(days=settings.window_days - 1), day, reps)
+
+
+def scores_of(session: Session, tenant_id: str, day: date, settings: ScoringSettings,
+              windows: Mapping[str, list[Fact]]) -> dict[str, Score]:
+    """The scores of `day` of the reps of `windows` (rep → the facts in its window); the context of
+    them all is loaded in a fixed number of queries, whatever the number of reps."""
+    source = context_source(session, tenant_id, windows)
+    return {rep: compute(facts, source.for_rep(rep, facts), day, settings) for rep, facts in windows.items()}
+
+
+def rep_scores(session: Session, tenant_id: str, reps: list[str], day: date) -> dict[str, Score]:
+    """The score of `day` of each of `reps` (a rep without facts in the window too)."""
+    settings = tenant_settings(session, tenant_id)
+    facts = window_facts(session, tenant_id, day, settings, reps)
+    return scores_of(session, tenant_id, day, settings, {rep: facts.get(rep, []) for rep in reps})
 
 
 SETTING_FIELDS = {f.name for f in fields(ScoringSettings)}

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 
 from rapportkit.errors import bad_request
 from rapportkit.web import IdentityDep, SessionDep
-from services.scoring.api.scores import rep_score, today
+from services.scoring.api.scores import today
 from services.scoring.evidence import evidence_report
 from services.scoring.outcomes import outcomes_report
-from services.scoring.queries import tenant_settings
+from services.scoring.queries import rep_scores, tenant_settings
 
 router = APIRouter()
 
@@ -42,6 +42,6 @@ def get_evidence(identity: IdentityDep, session: SessionDep, date: date | None =
     outcomes = {r["rep_id"]: r for r in outcomes_report(
         session, tenant_id=identity.tenant_id, group_by="rep", start=None, end=None,
         attribution_window_days=settings.attribution_window_days)}
-    scores = {rep: rep_score(session, identity.tenant_id, rep, day) for rep, o in outcomes.items()
-              if o["win_rate"] is not None}
+    scores = rep_scores(session, identity.tenant_id, [rep for rep, o in outcomes.items() if o["win_rate"] is not None],
+                        day)
     return {"date": day.isoformat(), **evidence_report(scores, outcomes)}

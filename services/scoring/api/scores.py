@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from rapportkit.errors import bad_request, not_found
 from rapportkit.web import IdentityDep, SessionDep
+from services.scoring.board import BOARDS
 from services.scoring.model import FORMULA_VERSION, Score, compute, in_window
 from services.scoring.models import AlertRow, FactRow, RepRow
-from services.scoring.queries import context_for, rep_facts, tenant_facts, tenant_settings
+from services.scoring.queries import context_for, rep_facts, rep_scores, tenant_settings
 
 router = APIRouter()
 
@@ -33,19 +34,13 @@ def known_rep(session: Session, tenant_id: str, rep_id: str) -> bool:
                 or session.get(RepRow, (tenant_id, rep_id)) is not None)
 
 
-def rep_score(session: Session, tenant_id: str, rep_id: str, day: date) -> Score:
-    settings = tenant_settings(session, tenant_id)
-    facts = rep_facts(session, tenant_id, rep_id, day - timedelta(days=settings.window_days - 1), day)
-    return compute(facts, context_for(session, tenant_id, rep_id, facts), day, settings)
-
-
 @router.get("/v1/reps/{rep_id}/score")
 def get_score(rep_id: str, identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
     day = date or today()
     settings = tenant_settings(session, identity.tenant_id)
-    return score_body(rep_id, rep_score(session, identity.tenant_id, rep_id, day), settings.window_days)
+    return score_body(rep_id, rep_scores(session, identity.tenant_id, [rep_id], day)[rep_id], settings.window_days)
 
 
 @router.get("/v1/reps/{rep_id}/score/history")
@@ -78,23 +73,20 @@ def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | N
     day = date or today()
     tenant = identity.tenant_id
     settings = tenant_settings(session, tenant)
-    reps_of_team = None
+    entries = BOARDS.scores(session, tenant, day, settings)
     if team_id is not None:
-        reps_of_team = list(session.scalars(select(RepRow.rep_id).where(RepRow.tenant_id == tenant,
-                                                                        RepRow.team_id == team_id)))
-    grouped = tenant_facts(session, tenant, day - timedelta(days=settings.window_days - 1), day, reps_of_team)
-    names = {r.rep_id: (r.name, r.team_id) for r in session.scalars(select(RepRow).where(RepRow.tenant_id == tenant))}
-    ranked: list[dict[str, Any]] = []
-    for rep_id, facts in grouped.items():
-        score = compute(facts, context_for(session, tenant, rep_id, facts), day, settings)
-        name, team = names.get(rep_id, (None, None))
-        ranked.append({"rep_id": rep_id, "name": name, "team_id": team, "total": score.total,
-                       "pillars": score.pillars})
-    ranked.sort(key=lambda r: (-r["total"], r["rep_id"]))
-    for position, entry in enumerate(ranked, start=1):
-        entry["rank"] = position
+        team = set(session.scalars(select(RepRow.rep_id).where(RepRow.tenant_id == tenant, RepRow.team_id == team_id)))
+        entries = {rep: e for rep, e in entries.items() if rep in team}
+    ranked = sorted(entries.items(), key=lambda item: (-item[1].total, item[0]))
+    top = ranked[:limit]
+    names = {r.rep_id: (r.name, r.team_id) for r in session.execute(
+        select(RepRow.rep_id, RepRow.name, RepRow.team_id).where(RepRow.tenant_id == tenant,
+                                                                 RepRow.rep_id.in_([rep for rep, _ in top])))}
+    listed = [{"rep_id": rep, "name": names.get(rep, (None, None))[0], "team_id": names.get(rep, (None, None))[1],
+               "total": e.total, "pillars": e.pillars, "rank": position}
+              for position, (rep, e) in enumerate(top, start=1)]
     return {"date": day.isoformat(), "team_id": team_id, "window_days": settings.window_days,
-            "reps": ranked[:limit], "total_reps": len(ranked)}
+            "reps": listed, "total_reps": len(ranked)}
 
 
 @router.get("/v1/reps/{rep_id}/alerts")

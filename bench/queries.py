@@ -1,0 +1,155 @@
+"""Query latency at scale, for `make bench`: p50/p99 of the leaderboard and of a rep's score with
+10k reps and 1M events loaded.
+
+Pushing a million events through the pipeline would take this 2-core machine about half an hour
+(the ingest figure of the same run says how fast it goes), so the scoring service's read model is
+bulk-loaded instead: one `fact` row per event, as the consumer writes them (kinds in the mix a
+rep's week has), spread over 90 days, plus the reps of 100 teams, 2,000 accounts with quadrants and
+ICP fit, and 20,000 stakeholders. Reads then go through the gateway as a user's would. Sizes:
+BENCH_QUERY_REPS (10000), BENCH_QUERY_EVENTS (1000000), BENCH_QUERY_SAMPLES (200 rep reads; a
+tenth of that for each leaderboard).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import psycopg
+
+from rapportkit.catalog import QUADRANTS, ROLES
+from rapportkit.people import person_key
+
+REPS = int(os.environ.get("BENCH_QUERY_REPS", "10000"))
+EVENTS = int(os.environ.get("BENCH_QUERY_EVENTS", "1000000"))
+SAMPLES = int(os.environ.get("BENCH_QUERY_SAMPLES", "200"))
+TENANT = "bench-queries"
+TEAMS, ACCOUNTS, STAKEHOLDERS, PEOPLE, DAYS = 100, 2000, 20000, 60000, 90
+LAST_DAY = date(2026, 11, 20)
+# fact kinds in the proportions of a rep's week (scoring/facts.py)
+MIX = [("profile_view", 20), ("msg_out", 24), ("msg_in", 14), ("conn_request_out", 8), ("conn_accepted", 6),
+       ("engagement_received", 10), ("content_shared", 6), ("engagement_given", 5), ("note", 3),
+       ("account_follow", 1), ("meeting_booked", 2), ("content_published", 1)]
+ENGAGEMENTS = ["view", "like", "comment", "share", "click", "download"]
+
+
+def psycopg_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _facts(rng: random.Random, people: list[str]) -> Iterator[tuple[Any, ...]]:
+    kinds = [k for k, weight in MIX for _ in range(weight)]
+    start = datetime.combine(LAST_DAY - timedelta(days=DAYS - 1), datetime.min.time(), tzinfo=UTC)
+    span = DAYS * 86400
+    for n in range(EVENTS):
+        rep = f"rep-{n % REPS}"
+        kind = kinds[rng.randrange(len(kinds))]
+        # a rep works a circle of ~200 people, so conversations and repeat touches recur
+        who = people[(n % REPS * 37 + rng.randrange(200)) % PEOPLE]
+        at = start + timedelta(seconds=rng.randrange(span))
+        person = None if kind in ("content_shared", "content_published", "account_follow") else who
+        account = f"acc-{rng.randrange(ACCOUNTS)}" if kind in ("note", "account_follow") else None
+        ref = (f"conv-{n % REPS}-{rng.randrange(40)}" if kind.startswith("msg") or kind == "meeting_booked"
+               else f"content-{rng.randrange(5000)}" if kind.startswith("content") or kind == "engagement_received"
+               else None)
+        flag = kind == "msg_out" and rng.random() < 0.05 or kind == "content_shared" and rng.random() < 0.5
+        detail = (ENGAGEMENTS[rng.randrange(len(ENGAGEMENTS))] if kind.startswith("engagement")
+                  else f"{rng.randrange(1 << 40):010x}" if kind == "msg_out" else None)
+        yield (TENANT, rep, kind, at, person, account, ref, flag, detail, f"bench-q-{n}")
+
+
+def load(scoring_url: str, progress: Callable[[str], None]) -> None:
+    """Bulk-load the tenant's read model into the scoring database (COPY)."""
+    rng = random.Random(20261123)
+    people = [person_key({"profile_url": f"https://www.linkedin.com/in/bench-q-{n}"}) for n in range(PEOPLE)]
+    changed = datetime(2026, 8, 1, tzinfo=UTC)
+    with psycopg.connect(psycopg_url(scoring_url)) as conn, conn.cursor() as cur:
+        for table in ("fact", "stakeholder", "account", "rep"):
+            cur.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (TENANT,))
+        with cur.copy("COPY rep (tenant_id, rep_id, name, team_id) FROM STDIN") as copy:
+            for r in range(REPS):
+                copy.write_row((TENANT, f"rep-{r}", f"Rep {r}", f"team-{r % TEAMS}"))
+        with cur.copy("COPY account (tenant_id, account_id, name, tier, quadrant, quadrant_at, icp_fit, icp_fit_at)"
+                      " FROM STDIN") as copy:
+            for a in range(ACCOUNTS):
+                copy.write_row((TENANT, f"acc-{a}", f"Account {a}", ["strategic", "key", "standard"][a % 3],
+                                QUADRANTS[a % len(QUADRANTS)], changed, round(rng.random(), 3), changed))
+        with cur.copy("COPY stakeholder (tenant_id, stakeholder_id, account_id, person, role, active, changed_at)"
+                      " FROM STDIN") as copy:
+            for s in range(STAKEHOLDERS):
+                copy.write_row((TENANT, f"st-{s}", f"acc-{s % ACCOUNTS}", people[s * 3 % PEOPLE],
+                                ROLES[s % len(ROLES)], s % 25 != 0, changed))
+        progress(f"  {REPS} reps in {TEAMS} teams, {ACCOUNTS} accounts, {STAKEHOLDERS} stakeholders")
+        with cur.copy("COPY fact (tenant_id, rep_id, kind, at, person, account_id, ref, flag, detail, event_id)"
+                      " FROM STDIN") as copy:
+            for n, row in enumerate(_facts(rng, people), start=1):
+                copy.write_row(row)
+                if n % 250_000 == 0:
+                    progress(f"  {n:>9,} of {EVENTS:,} events loaded")
+        conn.commit()
+        cur.execute("ANALYZE fact")
+        cur.execute("ANALYZE stakeholder")
+
+
+def timed(client: httpx.Client, path: str, params: dict[str, str], samples: int) -> list[float]:
+    latencies = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        response = client.get(path, params=params)
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {response.status_code}: {response.text[:300]}")
+    return latencies
+
+
+def measure(gateway_url: str, token: str) -> dict[str, list[float]]:
+    """Latencies of the reads through the gateway, with an admin key of the loaded tenant."""
+    rng = random.Random(7)
+    day = {"date": LAST_DAY.isoformat()}
+    with httpx.Client(base_url=gateway_url, timeout=300, headers={"Authorization": f"Bearer {token}"}) as admin:
+        tenant = admin.post("/v1/admin/tenants", json={"tenant_id": TENANT, "name": "Query benchmark"})
+        if tenant.status_code not in (201, 409):
+            raise RuntimeError(f"could not create the bench tenant: {tenant.text[:300]}")
+        key = admin.post("/v1/admin/api-keys", json={"role": "admin", "tenant_id": TENANT, "name": "bench"})
+        if key.status_code != 201:
+            raise RuntimeError(f"could not create the bench key: {key.text[:300]}")
+    with httpx.Client(base_url=gateway_url, timeout=300,
+                      headers={"Authorization": f"Bearer {key.json()['key']}"}) as client:
+        samples = max(3, SAMPLES // 10)
+        return {
+            "leaderboard, first read (cold)": timed(client, "/v1/leaderboard", day, 1),
+            "leaderboard, unchanged": timed(client, "/v1/leaderboard", day, samples),
+            "leaderboard, after a new event": [after_new_event(client, f"rep-{rng.randrange(REPS)}", n)
+                                               for n in range(samples)],
+            "leaderboard, one team": [t for _ in range(samples) for t in timed(
+                client, "/v1/leaderboard", {**day, "team_id": f"team-{rng.randrange(TEAMS)}"}, 1)],
+            "rep score (pillars, factors)": [t for _ in range(SAMPLES) for t in timed(
+                client, f"/v1/reps/rep-{rng.randrange(REPS)}/score", day, 1)],
+        }
+
+
+def after_new_event(client: httpx.Client, rep: str, n: int) -> float:
+    """Post one event for `rep`, wait until its score shows it, then time one leaderboard read (the
+    board scores only that rep again)."""
+    view = {"specversion": "1.0", "id": f"bench-q-new-{n}-{time.time_ns()}", "source": "bench",
+            "type": "rapport.insight.profile.viewed", "time": f"{LAST_DAY.isoformat()}T12:00:00Z", "tenantid": TENANT,
+            "data": {"rep_id": rep, "person": {"profile_url": f"https://www.linkedin.com/in/bench-q-new-{n}"}}}
+
+    def views() -> float:
+        score = client.get(f"/v1/reps/{rep}/score", params={"date": LAST_DAY.isoformat()}).json()
+        return float(next(f["raw"] for f in score["factors"] if f["name"] == "research_actions"))
+
+    before = views()
+    if client.post("/v1/events", json=view).status_code != 202:
+        raise RuntimeError("the gateway refused a bench event")
+    deadline = time.monotonic() + 30
+    while views() <= before:
+        if time.monotonic() > deadline:
+            raise RuntimeError("a bench event took over 30 s to reach the score")
+        time.sleep(0.01)
+    return timed(client, "/v1/leaderboard", {"date": LAST_DAY.isoformat()}, 1)[0]
