@@ -3,7 +3,7 @@
 - `rapport.privacy.v1`: each service's `privacy.erasure.completed`, recorded on the erasure request
   (gateway/privacy.py).
 
-The SSE stream (gateway/stream.py) reads the domain topics separately, without a consumer group.
+The SSE stream (gateway/stream_feed.py) reads the domain topics separately, without a consumer group.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway import admin, contracts, dashboard, events, imports, limits, privacy, stream
+from gateway import admin, contracts, dashboard, events, imports, limits, privacy, stream, stream_feed
 from gateway.access import ScopedResponses
 from gateway.consumers import CONSUMES, HANDLERS
 from gateway.routes import ROUTERS
@@ -45,7 +45,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                             handlers=HANDLERS)
     running.append(background)
     background.start()
-    streams = stream.start(app, bootstrap=settings.kafka_bootstrap_servers)
+    streams = stream_feed.start(app, bootstrap=settings.kafka_bootstrap_servers)
     yield
     streams.close()
     background.close()
@@ -57,13 +57,13 @@ def ready() -> None:
     ping(engine)
     for background in running:
         background.ready()
-    stream.ready()
+    stream_feed.ready()
 
 
 def alive() -> None:
     for background in running:
         background.alive()
-    stream.alive()
+    stream_feed.alive()
 
 
 app = create_app(service="gateway", title="Rapport API", lifespan=lifespan, ready=ready, alive=alive,

@@ -18,7 +18,7 @@ import gateway
 from gateway import privacy
 from gateway.auth import authenticate
 from gateway.models import ErasureRequest, ImportJob
-from gateway.stream import Hub, Subscriber
+from gateway.stream_hub import Hub, Subscriber
 from rapportkit import jsonutil
 from rapportkit.db import SessionFactory, make_engine, make_session_factory, unit_of_work
 from rapportkit.envelope import new_event

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from gateway import stream
-from gateway.stream import Feeder, Hub, View, parse_event_id, parse_types, sse, view_for
+from gateway import stream, stream_hub
+from gateway.stream_feed import Feeder
+from gateway.stream_hub import Hub, Item, View, parse_event_id, parse_types, sse, type_matches, view_for
 from rapportkit import jsonutil
 from rapportkit.envelope import new_event
 from rapportkit.errors import ApiError
@@ -65,8 +66,8 @@ def test_types_are_full_types_or_prefixes() -> None:
     assert parse_types("rapport.scoring.score.updated, rapport.network.") == (
         "rapport.scoring.score.updated", "rapport.network.")
     assert parse_types("rapport.scoring") == ("rapport.scoring.",)
-    assert stream.type_matches("rapport.scoring.alert.raised", ("rapport.scoring.",))
-    assert not stream.type_matches("rapport.scoringx.a", ("rapport.scoring.",))
+    assert type_matches("rapport.scoring.alert.raised", ("rapport.scoring.",))
+    assert not type_matches("rapport.scoringx.a", ("rapport.scoring.",))
     for bad in ("rapport.nope", "rapport.privacy.erasure.requested", "scoring.score.updated"):
         with pytest.raises(ApiError) as refused:
             parse_types(f"rapport.scoring.,{bad}")
@@ -149,7 +150,7 @@ def test_roles_narrow_to_the_reps_in_reach() -> None:
     rep = view_for(Identity("acme", "rep", rep_id="r1"), None, None)
     admin = view_for(Identity("acme", "admin"), None, None)
     manager = view_for(Identity("acme", "manager", team_ids=("t1",)), None, {"r2"})
-    items = [stream.Item(i, jsonutil.dumps(e)) for i, e in enumerate([
+    items = [Item(i, jsonutil.dumps(e)) for i, e in enumerate([
         score("r1"), score("r2"), event("insight.account.followed", rep_id="r3", company="Acme"),
         event("scoring.recommendation.issued", account_id="a1", quadrant="high_status_small_centre",
               recommendation="intensify"),
@@ -184,7 +185,7 @@ def test_heartbeats_and_shutdown_end_the_stream() -> None:
 
 
 def test_a_client_too_far_behind_is_disconnected(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stream, "MAX_PENDING", 3)
+    monkeypatch.setattr(stream_hub, "MAX_PENDING", 3)
     hub = Hub(epoch="e1")
 
     async def run() -> str:

@@ -1,0 +1,319 @@
+"""The event stream's buffers and clients (docs/gateway.md "Event stream"; the whole design is in
+gateway/stream.py): what a client asked for (`?types=`, `Last-Event-ID`), the per-tenant ring
+buffers (`Hub`), one client's view of its tenant's events (`View`, by role), and the SSE writer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import Gauge
+
+from gateway.privacy import mentions
+from rapportkit import jsonutil
+from rapportkit.catalog import EVENT_TYPES
+from rapportkit.errors import ApiError
+from rapportkit.identity import Identity
+
+log = logging.getLogger(__name__)
+
+STREAMED_DOMAINS = ("directory", "insight", "network", "content", "outcome", "scoring")
+STREAMED_TYPES = tuple(sorted(t for t, et in EVENT_TYPES.items() if et.domain in STREAMED_DOMAINS))
+REP_UPSERTED = "rapport.directory.rep.upserted"
+BUFFER_PER_TENANT = 1000
+ERASURE_GRACE_SECONDS = 120.0  # after an erasure request, events mentioning the person are not buffered
+HEARTBEAT_SECONDS = 15.0
+MAX_PENDING = 10000
+RETRY_MS = 3000
+_ID = re.compile(r"^([0-9a-z]{1,32})-([0-9]{1,18})$")
+
+clients_gauge = Gauge("gateway_stream_clients", "Connected SSE clients")
+
+
+# --- what a client asked for ------------------------------------------------------------------
+
+def parse_types(value: str | None) -> tuple[str, ...] | None:
+    """`?types=` → full types and prefixes (ending with `.`); None for all. 422 naming the item."""
+    if value is None or not value.strip():
+        return None
+    patterns: list[str] = []
+    for item in (p.strip() for p in value.split(",")):
+        if not item:
+            continue
+        if item not in STREAMED_TYPES:
+            item = item if item.endswith(".") else item + "."
+            if not any(t.startswith(item) for t in STREAMED_TYPES):
+                raise ApiError(422, "validation_error",
+                               f"types: {item.rstrip('.')!r} is neither a streamed event type nor a prefix of one",
+                               [{"loc": ["query", "types"], "msg": f"unknown type or prefix {item.rstrip('.')!r}"}])
+        if item not in patterns:
+            patterns.append(item)
+    return tuple(patterns) or None
+
+
+def parse_event_id(value: str | None) -> tuple[str, int] | None:
+    if value is None or not value.strip():
+        return None
+    match = _ID.match(value.strip())
+    if not match:
+        raise ApiError(422, "validation_error", "Last-Event-ID: not an id this stream sent (<epoch>-<seq>)",
+                       [{"loc": ["header", "last-event-id"], "msg": "expected <epoch>-<seq>, e.g. 3f9a1c2e-41"}])
+    return match.group(1), int(match.group(2))
+
+
+def type_matches(event_type: str, patterns: tuple[str, ...] | None) -> bool:
+    if patterns is None:
+        return True
+    return any(event_type == p or (p.endswith(".") and event_type.startswith(p)) for p in patterns)
+
+
+# --- the buffers ------------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    """One buffered message: its value as read, parsed on first use."""
+
+    seq: int
+    raw: bytes
+    _event: dict[str, Any] | None = None
+    _parsed: bool = False
+
+    def event(self) -> dict[str, Any] | None:
+        if not self._parsed:
+            try:
+                value = jsonutil.loads(self.raw)
+                if isinstance(value, dict) and isinstance(value.get("type"), str):
+                    self._event = value
+            except ValueError:
+                pass
+            self._parsed = True
+        return self._event
+
+    def mentions(self, needles: list[str]) -> bool:
+        event = self.event()
+        text = jsonutil.dumps(event).decode() if event is not None else self.raw.decode(errors="replace")
+        return mentions(text, needles) or mentions(self.raw.decode(errors="replace"), needles)
+
+
+CLOSED = "closed"
+OVERFLOW = "overflow"
+
+
+class Subscriber:
+    """A connected client: items are appended on the event loop only."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.pending: deque[Item] = deque()
+        self.wake = asyncio.Event()
+        self.ended: str | None = None
+
+    def offer(self, items: list[Item]) -> None:
+        """From any thread."""
+        try:
+            self.loop.call_soon_threadsafe(self._append, items)
+        except RuntimeError:  # the loop is closed: the process is stopping
+            pass
+
+    def end(self, reason: str) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self._end, reason)
+        except RuntimeError:
+            pass
+
+    def _append(self, items: list[Item]) -> None:
+        self.pending.extend(items)
+        if len(self.pending) > MAX_PENDING:
+            self.pending.clear()  # it resumes from the last id it received
+            self._end(OVERFLOW)
+        self.wake.set()
+
+    def _end(self, reason: str) -> None:
+        self.ended = self.ended or reason
+        self.wake.set()
+
+
+@dataclass
+class Backlog:
+    items: list[Item]
+    gap: str | None  # why events after the client's id may be missing
+
+
+class Hub:
+    """Per-tenant ring buffers of recent events and the connected clients, shared by the feeder
+    thread and the event loop (one lock, held briefly)."""
+
+    def __init__(self, *, buffer_size: int = BUFFER_PER_TENANT, epoch: str | None = None):
+        self.epoch = epoch or secrets.token_hex(4)
+        self.buffer_size = buffer_size
+        self._lock = threading.Lock()
+        self._rings: dict[str, deque[Item]] = {}
+        self._seq: dict[str, int] = {}
+        self._evicted_upto: dict[str, int] = {}
+        self._subs: dict[str, set[Subscriber]] = {}
+        self._erasing: dict[str, list[tuple[float, list[str]]]] = {}  # tenant → (until, needles)
+        self.closed = False
+
+    def publish(self, records: Iterable[tuple[str, bytes]]) -> None:
+        """Append (tenant, value) pairs in order and hand them to the tenants' clients."""
+        fresh: dict[str, list[Item]] = {}
+        with self._lock:
+            for tenant, raw in records:
+                if tenant in self._erasing and self._erased(tenant, Item(0, raw)):
+                    continue
+                seq = self._seq.get(tenant, 0) + 1
+                self._seq[tenant] = seq
+                ring = self._rings.get(tenant)
+                if ring is None:
+                    ring = self._rings[tenant] = deque(maxlen=self.buffer_size)
+                if len(ring) == self.buffer_size:
+                    self._evicted_upto[tenant] = ring[0].seq
+                item = Item(seq, raw)
+                ring.append(item)
+                fresh.setdefault(tenant, []).append(item)
+            targets = [(sub, fresh[t]) for t in fresh for sub in self._subs.get(t, ())]
+        for sub, items in targets:
+            sub.offer(items)
+
+    def subscribe(self, tenant: str, after: tuple[str, int] | None, sub: Subscriber) -> Backlog:
+        """Register `sub` for the tenant's new events; returns the buffered events after `after`."""
+        with self._lock:
+            if self.closed:
+                sub.ended = CLOSED
+                return Backlog([], None)
+            self._subs.setdefault(tenant, set()).add(sub)
+            ring = list(self._rings.get(tenant, ()))
+            if after is None:
+                return Backlog([], None)
+            epoch, seq = after
+            if epoch != self.epoch:
+                return Backlog(ring, "unknown_id")
+            gap = "evicted" if seq < self._evicted_upto.get(tenant, 0) else None
+            return Backlog([i for i in ring if i.seq > seq], gap)
+
+    def unsubscribe(self, tenant: str, sub: Subscriber) -> None:
+        with self._lock:
+            subs = self._subs.get(tenant)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._subs[tenant]
+
+    def _erased(self, tenant: str, item: Item) -> bool:
+        """Whether an event mentions a person erased in the last moments (events published before
+        the request may be read after it, from another partition); under the lock."""
+        now = time.monotonic()
+        active = [(until, needles) for until, needles in self._erasing[tenant] if until > now]
+        if not active:
+            del self._erasing[tenant]
+            return False
+        self._erasing[tenant] = active
+        return any(item.mentions(needles) for _, needles in active)
+
+    def purge(self, tenant: str, needles: list[str]) -> int:
+        """Drop the tenant's buffered events that mention a person (privacy erasure), and keep
+        dropping new ones for `ERASURE_GRACE_SECONDS`."""
+        if not needles:
+            return 0
+        with self._lock:
+            self._erasing.setdefault(tenant, []).append((time.monotonic() + ERASURE_GRACE_SECONDS, needles))
+            ring = self._rings.get(tenant)
+            if not ring:
+                return 0
+            kept = [i for i in ring if not i.mentions(needles)]
+            dropped = len(ring) - len(kept)
+            self._rings[tenant] = deque(kept, maxlen=self.buffer_size)
+        return dropped
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            subs = [s for group in self._subs.values() for s in group]
+        for sub in subs:
+            sub.end(CLOSED)
+
+    def clients(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._subs.values())
+
+
+# --- one client's view ------------------------------------------------------------------------
+
+@dataclass
+class View:
+    """What one client may see: its tenant, its reps (None: all) and its types."""
+
+    tenant_id: str
+    patterns: tuple[str, ...] | None
+    reps: set[str] | None = None
+    team_ids: frozenset[str] = field(default_factory=frozenset)  # a manager's teams: follows the directory
+
+    def frame(self, epoch: str, item: Item) -> str | None:
+        event = item.event()
+        if event is None or event.get("tenantid") != self.tenant_id:
+            return None  # a message keyed to this tenant that says otherwise is never shown
+        event_type = event["type"]
+        data = event.get("data") if isinstance(event.get("data"), dict) else {}
+        assert isinstance(data, dict)
+        if event_type == REP_UPSERTED and self.team_ids and self.reps is not None and data.get("rep_id"):
+            if data.get("team_id") in self.team_ids:
+                self.reps.add(str(data["rep_id"]))
+            else:
+                self.reps.discard(str(data["rep_id"]))
+        if not type_matches(event_type, self.patterns):
+            return None
+        rep = data.get("rep_id")
+        if self.reps is not None and rep is not None and rep not in self.reps:
+            return None
+        return f"id: {epoch}-{item.seq}\ndata: {jsonutil.dumps(event).decode()}\n\n"
+
+
+def view_for(caller: Identity, patterns: tuple[str, ...] | None, team_reps: set[str] | None) -> View:
+    if caller.role == "admin" or caller.platform_admin:
+        return View(caller.tenant_id, patterns)
+    if caller.role == "manager":
+        return View(caller.tenant_id, patterns, reps=set(team_reps or ()), team_ids=frozenset(caller.team_ids))
+    return View(caller.tenant_id, patterns, reps={caller.rep_id} if caller.rep_id else set())
+
+
+async def sse(hub: Hub, view: View, after: tuple[str, int] | None, *,
+              heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[str]:
+    """The body of one stream: the backlog after `after`, then live events and heartbeats."""
+    sub = Subscriber(asyncio.get_running_loop())
+    backlog = hub.subscribe(view.tenant_id, after, sub)
+    clients_gauge.inc()
+    try:
+        yield f": rapport event stream {hub.epoch}\nretry: {RETRY_MS}\n\n"
+        if backlog.gap:
+            yield f"event: gap\ndata: {jsonutil.dumps({'reason': backlog.gap}).decode()}\n\n"
+        frames = [f for f in (view.frame(hub.epoch, i) for i in backlog.items) if f]
+        if frames:
+            yield "".join(frames)
+        while sub.ended is None:
+            if not sub.pending:
+                sub.wake.clear()
+                try:
+                    await asyncio.wait_for(sub.wake.wait(), timeout=heartbeat)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+            frames = []
+            while sub.pending and len(frames) < 500:
+                frame = view.frame(hub.epoch, sub.pending.popleft())
+                if frame:
+                    frames.append(frame)
+            if frames:
+                yield "".join(frames)
+    finally:
+        hub.unsubscribe(view.tenant_id, sub)
+        clients_gauge.dec()
+
+
