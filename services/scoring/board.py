@@ -62,10 +62,10 @@ class Boards:
         if board is not None and board.version == version and board.context_version == context:
             entries = board.entries
         elif board is not None and board.context_version == context and board.version < version:
-            changed = list(session.scalars(select(RepVersionRow.rep_id).where(
+            changed = set(session.scalars(select(RepVersionRow.rep_id).where(
                 RepVersionRow.tenant_id == tenant_id, RepVersionRow.version > board.version)))
-            fresh = self._score(session, tenant_id, day, settings, changed)
-            entries = {rep: e for rep, e in board.entries.items() if rep not in set(changed)} | fresh
+            fresh = self._score(session, tenant_id, day, settings, sorted(changed))
+            entries = {rep: e for rep, e in board.entries.items() if rep not in changed} | fresh
         else:
             entries = self._score(session, tenant_id, day, settings, None)
         with self._lock:
