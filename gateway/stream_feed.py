@@ -21,6 +21,7 @@ from gateway.privacy import REQUESTED, needles_of
 from gateway.stream_hub import STREAMED_DOMAINS, Hub
 from rapportkit import jsonutil
 from rapportkit.catalog import TOPICS
+from rapportkit.kafka import RECONNECT
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class Feeder:
     def run(self, stop: threading.Event) -> None:
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None,
                                  client_id="gateway-stream", enable_auto_commit=False, fetch_max_wait_ms=100,
-                                 metadata_max_age_ms=30000, max_poll_records=1000)
+                                 metadata_max_age_ms=30000, max_poll_records=1000, **RECONNECT)
         try:
             self._assign(consumer, stop, at_end=True)
             self.ready.set()

@@ -55,6 +55,11 @@ def stop_kafka() -> None:
     _script("kafka.sh", "stop")
 
 
+def kill_kafka() -> None:
+    """SIGKILL the local broker (no clean shutdown), as a crash would; start it again with `start_kafka`."""
+    _script("kafka.sh", "kill")
+
+
 def fresh_kafka() -> str:
     """A broker with empty storage (tests): stop the one on KAFKA_PORT, delete its data, start it."""
     _script("kafka.sh", "reset")

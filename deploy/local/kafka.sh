@@ -3,6 +3,7 @@
 #   kafka.sh fetch   download the broker jars (once)
 #   kafka.sh start   format storage (once) and start the broker on 127.0.0.1:$KAFKA_PORT (idempotent)
 #   kafka.sh stop    stop the broker this script started
+#   kafka.sh kill    SIGKILL the broker this script started, as a crash would (tests)
 #   kafka.sh status  exit 0 when the broker answers
 #   kafka.sh reset   stop the broker this script started on $KAFKA_PORT and delete its data (tests)
 set -euo pipefail
@@ -95,11 +96,24 @@ stop() {
   rm -f "$PIDFILE"; say "Kafka stopped"
 }
 
+kill_hard() {
+  [ -f "$PIDFILE" ] || die "no broker started by this script on port $KAFKA_PORT"
+  kill -9 "$(cat "$PIDFILE")" 2>/dev/null || true
+  # a killed child of no live parent may linger as a zombie: wait for its ports, not its pid
+  for _ in $(seq 1 300); do
+    port_open 127.0.0.1 "$KAFKA_PORT" || port_open 127.0.0.1 "$CONTROLLER_PORT" || break
+    sleep 0.1
+  done
+  ! port_open 127.0.0.1 "$KAFKA_PORT" || die "Kafka still answers on 127.0.0.1:$KAFKA_PORT after SIGKILL"
+  rm -f "$PIDFILE"; say "Kafka killed (SIGKILL)"
+}
+
 case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
+  kill) kill_hard ;;
   status) port_open 127.0.0.1 "$KAFKA_PORT" ;;
   reset) stop; rm -rf "$DATA"; say "deleted the data of the broker on port $KAFKA_PORT" ;;
-  *) echo "usage: $0 fetch|start|stop|status|reset" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|start|stop|kill|status|reset" >&2; exit 2 ;;
 esac

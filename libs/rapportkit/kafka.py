@@ -1,7 +1,8 @@
 """Kafka clients with the project's delivery settings, and topic creation.
 
 Producers: `acks="all"`, idempotence on, flushed and closed at shutdown (the caller's job, via
-`close_producer`). Consumers: manual commits only (`enable_auto_commit=False`).
+`close_producer`). Consumers: manual commits only (`enable_auto_commit=False`). Both reconnect
+within a second once a broker is back (`RECONNECT`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from rapportkit.catalog import ALL_TOPICS
 
 log = logging.getLogger(__name__)
 DEFAULT_PARTITIONS = 3
+# reconnect within a second of the broker coming back (kafka-python's default backoff grows to 30 s)
+RECONNECT = {"reconnect_backoff_ms": 50, "reconnect_backoff_max_ms": 1000}
 
 
 def make_producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
@@ -31,6 +34,7 @@ def make_producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
         max_request_size=2 * 1024 * 1024,
         retries=2147483647,
         request_timeout_ms=30000,
+        **RECONNECT,
     )
 
 
@@ -53,6 +57,7 @@ def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id
         session_timeout_ms=10000,
         heartbeat_interval_ms=3000,
         metadata_max_age_ms=10000,  # notice new partitions (and just-created topics) within seconds
+        **RECONNECT,
     )
     consumer.subscribe(topics)
     return consumer
