@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from prometheus_client import Counter
 
 from gateway.privacy import REQUESTED, needles_of
@@ -57,16 +58,23 @@ class Feeder:
                                  client_id="gateway-stream", enable_auto_commit=False, fetch_max_wait_ms=100,
                                  metadata_max_age_ms=30000, max_poll_records=1000, **RECONNECT)
         try:
-            self._assign(consumer, stop, at_end=True)
-            self.ready.set()
             checked = time.monotonic()
             while not stop.is_set():
-                polled = consumer.poll(timeout_ms=200)
-                for records in polled.values():
-                    self.feed(records)
-                if time.monotonic() - checked > 60:
-                    self._assign(consumer, stop, at_end=False)
-                    checked = time.monotonic()
+                try:
+                    if not self.ready.is_set():
+                        self._assign(consumer, stop, at_end=True)
+                        self.ready.set()
+                        checked = time.monotonic()
+                    polled = consumer.poll(timeout_ms=200)
+                    for records in polled.values():
+                        self.feed(records)
+                    if time.monotonic() - checked > 60:
+                        checked = time.monotonic()
+                        self._assign(consumer, stop, at_end=False)
+                except KafkaError as exc:  # the broker away: keep the positions, try again
+                    log.warning("the stream feeder cannot reach Kafka; retrying",
+                                extra={"fields": {"error": repr(exc)}})
+                    stop.wait(1.0)
         finally:
             consumer.close(autocommit=False)
 

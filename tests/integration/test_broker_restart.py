@@ -77,10 +77,11 @@ def facts_of(stack: Stack, rep: str) -> list[str]:
 
 
 def dead_workers(stack: Stack) -> dict[str, str]:
-    """Workers whose liveness probe fails: one of their background loops died."""
+    """Workers (and the gateway: its relay, consumers and stream feeder) whose liveness probe fails:
+    one of their background loops died."""
     dead: dict[str, str] = {}
     with httpx.Client(timeout=5) as client:
-        for name in WORKERS:
+        for name in [*WORKERS, "gateway"]:
             response = client.get(f"http://127.0.0.1:{stack.procs[name].port}/health")
             if response.status_code != 200:
                 dead[name] = response.json().get("reason", response.text)
