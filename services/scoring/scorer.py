@@ -14,6 +14,7 @@ import logging
 import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -53,21 +54,33 @@ def publish_score(session: Session, tenant_id: str, rep_id: str, score: Score) -
     return True
 
 
+def occurrence_day(evidence: dict[str, Any], scored: date) -> date:
+    """The day an alert belongs to: the pitch's or the mass message's own day, so it does not depend on
+    which later day's window first showed it (a replay scores days in another order); for a pattern
+    of a whole window (spam, intrusive outreach) the day whose window showed it."""
+    if "pitched_at" in evidence:
+        return datetime.fromisoformat(evidence["pitched_at"]).astimezone(UTC).date()
+    if "day" in evidence:
+        return date.fromisoformat(evidence["day"])
+    return scored
+
+
 def raise_alerts(session: Session, tenant_id: str, rep_id: str, score: Score) -> int:
     raised = 0
     for finding in score.findings:
         for key, evidence in finding.occurrences:
             occurrence = _digest([finding.kind, key])
+            day = occurrence_day(evidence, score.day)
             values = {"tenant_id": tenant_id, "rep_id": rep_id, "kind": finding.kind, "occurrence": occurrence,
-                      "day": score.day, "evidence": evidence, "raised_at": datetime.now(UTC)}
+                      "day": day, "evidence": evidence, "raised_at": datetime.now(UTC)}
             if insert_ignore(session, AlertRow, values, keys=["tenant_id", "rep_id", "kind", "occurrence"]):
                 raised += 1
                 outbox.add(session, new_event(
                     type="rapport.scoring.alert.raised", tenant_id=tenant_id, source=SOURCE,
                     id=f"alert-{_digest([tenant_id, rep_id, occurrence])[:32]}",
-                    time=datetime.combine(score.day, datetime.max.time(), tzinfo=UTC),
+                    time=datetime.combine(day, datetime.max.time(), tzinfo=UTC),
                     data={"rep_id": rep_id, "kind": finding.kind, "evidence": evidence,
-                          "date": score.day.isoformat(), "penalty": finding.penalty}))
+                          "date": day.isoformat(), "penalty": finding.penalty}))
     return raised
 
 
@@ -90,7 +103,8 @@ class Scorer:
 
     def pass_once(self) -> int:
         with unit_of_work(self.session_factory) as session:
-            stmt = select(DirtyRow).limit(self.batch)
+            # oldest days first, so a rep's days are scored in order across passes too
+            stmt = select(DirtyRow).order_by(DirtyRow.day, DirtyRow.tenant_id, DirtyRow.rep_id).limit(self.batch)
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             dirty = list(session.scalars(stmt))

@@ -1,6 +1,7 @@
-"""The leaderboard's per-process board (services/scoring/board.py) on an embedded SQLite database
-with the scoring migrations: it always equals scoring every rep from the facts, and after a change
-it scores again only what the change can reach."""
+"""The scoring service's handlers, scorer and leaderboard board on an embedded SQLite database with
+the scoring migrations: the board (services/scoring/board.py) always equals scoring every rep from
+the facts and after a change scores again only what the change can reach; alerts are dated by their
+occurrence, whatever order the days are scored in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import services.scoring
 from rapportkit.db import SessionFactory, make_engine, make_session_factory, read_session, unit_of_work
@@ -18,7 +20,9 @@ from rapportkit.envelope import Event, validate
 from rapportkit.migrate import upgrade
 from services.scoring import events as scoring_events
 from services.scoring.board import Boards, Entry
+from services.scoring.models import AlertRow
 from services.scoring.queries import scores_of, tenant_settings, window_facts
+from services.scoring.scorer import rescore
 from services.scoring.settings import ScoringSettings
 
 MIGRATIONS = Path(services.scoring.__file__).parent / "migrations"
@@ -127,3 +131,16 @@ def test_every_consumed_type_is_classified_once_by_what_it_changes() -> None:
     groups = [set(scoring_events.FACTS_OF_ITS_REP), set(scoring_events.CONTEXT), set(scoring_events.NOT_SCORED)]
     assert sum(len(g) for g in groups) == len(set().union(*groups)), "a type in two groups"
     assert {f"rapport.{t}" for t in set().union(*groups)} == set(scoring_events.HANDLERS)
+
+
+def test_an_alert_is_dated_by_its_occurrence_whichever_day_is_scored_first(db: SessionFactory) -> None:
+    dana = person("dana")
+    apply(db, ev("network.connection.accepted", {"rep_id": "ana", "person": dana}, "2026-09-01T09:00:00Z"),
+          ev("network.message.sent", {"rep_id": "ana", "conversation_id": "c-1", "person": dana, "channel": "linkedin",
+                                      "text": "Buy now", "is_pitch": True}, "2026-09-01T09:10:00Z"))
+    with unit_of_work(db) as session:  # a replay may score a later day (its window holds the pitch) first
+        rescore(session, TENANT, "ana", [date(2026, 9, 3)])
+        rescore(session, TENANT, "ana", [date(2026, 9, 1)])
+    with read_session(db) as session:
+        alerts = list(session.scalars(select(AlertRow).where(AlertRow.tenant_id == TENANT)))
+    assert [(a.kind, a.day) for a in alerts] == [("connect_then_pitch", date(2026, 9, 1))]
