@@ -13,32 +13,27 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import services.content
 from rapportkit import inbox, jsonutil
-from rapportkit.db import SessionFactory, make_engine, make_session_factory, unit_of_work
+from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, validate
 from rapportkit.errors import ApiError
 from rapportkit.ingest import apply_events
-from rapportkit.migrate import upgrade
 from rapportkit.outbox import OutboxRow
 from rapportkit.pagination import PageParams
 from services.content import models, queries
 from services.content.events import HANDLERS
 from services.content.ingest import INGEST_HANDLERS
 from services.content.queries import Period
+from tests.unit.stores import migrated_sqlite
 
-MIGRATIONS = Path(services.content.__file__).parent / "migrations"
 TENANT = "acme-sales"
 PAGE = PageParams(limit=50, offset=0)
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[SessionFactory]:
-    url = f"sqlite:///{tmp_path / 'content.db'}"
-    upgrade(script_location=MIGRATIONS, url=url, service="content")
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
+    with migrated_sqlite(tmp_path, "content") as factory:
+        yield factory
 
 
 def ev(type_: str, data: dict[str, Any], time: str = "2026-11-02T09:00:00Z", tenant: str = TENANT) -> Event:

@@ -13,10 +13,9 @@ from sqlalchemy import select, update
 
 from rapportkit import jsonutil
 from rapportkit import outbox as staged
-from rapportkit.db import SessionFactory, make_engine, make_session_factory, unit_of_work
+from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, validate
 from rapportkit.ingest import apply_events
-from rapportkit.migrate import upgrade
 from rapportkit.outbox import PUBLISHED, OutboxRow
 from services.insight import accounts, settings
 from services.insight.events import erasure_requested
@@ -24,18 +23,15 @@ from services.insight.icp import IcpProfile, Range
 from services.insight.ingest import INGEST_HANDLERS
 from services.insight.models import Account, Note, ProfileView, Signal, Stakeholder
 from services.insight.quadrant import QuadrantRules
+from tests.unit.stores import migrated_sqlite
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "insight" / "migrations"
 TENANT = "t1"
 
 
 @pytest.fixture
 def factory(tmp_path: Path) -> Iterator[SessionFactory]:
-    url = f"sqlite:///{tmp_path / 'insight.db'}"
-    upgrade(script_location=MIGRATIONS, url=url, service="insight")
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
+    with migrated_sqlite(tmp_path, "insight") as factory:
+        yield factory
 
 
 def ev(kind: str, data: dict[str, Any], time: str = "2026-11-20T10:00:00Z", id: str | None = None) -> Event:

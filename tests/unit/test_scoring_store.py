@@ -14,29 +14,24 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import services.scoring
-from rapportkit.db import SessionFactory, make_engine, make_session_factory, read_session, unit_of_work
+from rapportkit.db import SessionFactory, read_session, unit_of_work
 from rapportkit.envelope import Event, validate
-from rapportkit.migrate import upgrade
 from services.scoring import events as scoring_events
 from services.scoring.board import Boards, Entry
 from services.scoring.models import AlertRow
 from services.scoring.queries import scores_of, tenant_settings, window_facts
 from services.scoring.scorer import rescore
 from services.scoring.settings import ScoringSettings
+from tests.unit.stores import migrated_sqlite
 
-MIGRATIONS = Path(services.scoring.__file__).parent / "migrations"
 TENANT, OTHER = "acme-sales", "globex"
 DAY = date(2026, 11, 20)
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[SessionFactory]:
-    url = f"sqlite:///{tmp_path / 'scoring.db'}"
-    upgrade(script_location=MIGRATIONS, url=url, service="scoring")
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
+    with migrated_sqlite(tmp_path, "scoring") as factory:
+        yield factory
 
 
 class Spy(Boards):
