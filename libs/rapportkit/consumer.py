@@ -6,8 +6,9 @@ message per transaction, so only the failing message goes to `<topic>.dlq` (reas
 Offsets are committed to Kafka only after every message of the poll is applied or dead-lettered.
 A transient failure (the database unreachable, a lock timeout) rolls the batch back and replays
 it one message at a time with exponential backoff; a message still failing after `max_retries`
-goes to the DLQ too, and the loop carries on. A failed offset commit (the broker down) is logged and
-the loop carries on: the inbox makes the redelivery it may cause harmless.
+goes to the DLQ too, and the loop carries on. With the broker down, a failed poll is retried every
+second and a failed offset commit is logged and passed over: the inbox makes the redelivery it may
+cause harmless.
 """
 
 from __future__ import annotations
@@ -76,7 +77,12 @@ class ConsumerLoop:
         unassigned_since, rejoins = time.monotonic(), 0
         try:
             while not stop.is_set():
-                polled = consumer.poll(timeout_ms=200, max_records=500)
+                try:
+                    polled = consumer.poll(timeout_ms=200, max_records=500)
+                except KafkaError as exc:  # the broker away (the group coordinator unreachable): poll again
+                    log.warning("cannot reach Kafka; polling again in 1 s", extra={"fields": {"error": repr(exc)}})
+                    stop.wait(1.0)
+                    continue
                 if consumer.assignment():
                     self.assigned.set()
                     unassigned_since = time.monotonic()
