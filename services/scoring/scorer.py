@@ -103,8 +103,7 @@ class Scorer:
 
     def pass_once(self) -> int:
         with unit_of_work(self.session_factory) as session:
-            # oldest days first, so a rep's days are scored in order across passes too
-            stmt = select(DirtyRow).order_by(DirtyRow.day, DirtyRow.tenant_id, DirtyRow.rep_id).limit(self.batch)
+            stmt = select(DirtyRow).limit(self.batch)
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             dirty = list(session.scalars(stmt))
