@@ -85,12 +85,13 @@ class ConsumerLoop:
                     continue
                 if consumer.assignment():
                     self.assigned.set()
-                    unassigned_since = time.monotonic()
-                elif not self.assigned.is_set() and rejoins < 3 and time.monotonic() - unassigned_since > 15:
-                    # kafka-python can join its group before it has the topics' metadata and then hold
-                    # an empty assignment; leaving and joining again fixes that (a few times at most:
-                    # a replica beyond the partition count is legitimately idle)
-                    log.warning("no partitions assigned after 15 s; joining the group again")
+                    unassigned_since, rejoins = time.monotonic(), 0
+                elif rejoins < 3 and time.monotonic() - unassigned_since > 15:
+                    # kafka-python can join its group before it has the topics' metadata (at start, or
+                    # after the broker came back) and then hold an empty assignment; leaving and joining
+                    # again fixes that (a few times per spell at most: a replica beyond the partition
+                    # count is legitimately idle)
+                    log.warning("no partitions assigned for 15 s; joining the group again")
                     consumer.unsubscribe()
                     consumer.subscribe(self.topics)
                     rejoins += 1
