@@ -20,6 +20,7 @@ from rapportkit import inbox, jsonutil, outbox
 from rapportkit.db import unit_of_work
 from rapportkit.envelope import Event
 from rapportkit.errors import ApiError
+from rapportkit.metrics import metrics
 from rapportkit.web import IdentityDep
 
 IngestHandler = Callable[[Session, Event], list[Event]]
@@ -57,8 +58,9 @@ def apply_events(session: Session, events: list[Event], handlers: IngestHandlers
     return accepted, duplicates
 
 
-def ingest_router(handlers: IngestHandlers, owned_types: frozenset[str]) -> APIRouter:
+def ingest_router(service: str, handlers: IngestHandlers, owned_types: frozenset[str]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    counted = metrics(service).ingested
 
     @router.post("/internal/events", status_code=202)
     async def ingest(request: Request, identity: IdentityDep) -> dict[str, Any]:
@@ -77,6 +79,8 @@ def ingest_router(handlers: IngestHandlers, owned_types: frozenset[str]) -> APIR
                 return apply_events(session, events, handlers)
 
         accepted, duplicates = await run_in_threadpool(work)
+        counted.labels("accepted").inc(accepted)
+        counted.labels("duplicate").inc(duplicates)
         return {"accepted": accepted, "duplicates": duplicates}
 
     return router

@@ -17,6 +17,8 @@ class Metrics:
     published: Counter
     publish_errors: Counter
     outbox_backlog: Gauge
+    ingested: Counter
+    scored: Counter
 
 
 _cache: dict[str, Metrics] = {}
@@ -35,5 +37,7 @@ def metrics(service: str) -> Metrics:
             published=Counter(f"{p}_outbox_published", "Outbox events published", ["topic"]),
             publish_errors=Counter(f"{p}_outbox_publish_errors", "Outbox publish failures"),
             outbox_backlog=Gauge(f"{p}_outbox_backlog", "Outbox rows not yet published"),
+            ingested=Counter(f"{p}_events_ingested", "Events committed by POST /internal/events", ["outcome"]),
+            scored=Counter(f"{p}_rep_days_scored", "Rep-days the scorer recomputed"),
         )
     return _cache[service]

@@ -79,7 +79,7 @@ def api_app(spec: ServiceSpec) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     if spec.owned_types:
-        app.include_router(ingest_router(spec.ingest_handlers, spec.owned_types))
+        app.include_router(ingest_router(spec.name, spec.ingest_handlers, spec.owned_types))
     return app
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from rapportkit import jsonutil, outbox
 from rapportkit.db import SessionFactory, insert_ignore, unit_of_work
 from rapportkit.envelope import new_event
+from rapportkit.metrics import metrics
 from services.scoring.model import Score, compute, in_window
 from services.scoring.models import AlertRow, DirtyRow, ScoreRow
 from services.scoring.queries import context_for, rep_facts, tenant_settings
@@ -100,6 +101,7 @@ class Scorer:
         self.session_factory = session_factory
         self.batch = batch
         self.interval = interval
+        self.scored = metrics("scoring").scored
 
     def pass_once(self) -> int:
         with unit_of_work(self.session_factory) as session:
@@ -114,7 +116,8 @@ class Scorer:
                 rescore(session, tenant_id, rep_id, days)
                 session.execute(delete(DirtyRow).where(DirtyRow.tenant_id == tenant_id, DirtyRow.rep_id == rep_id,
                                                        DirtyRow.day.in_(days)))
-            return len(dirty)
+        self.scored.inc(len(dirty))
+        return len(dirty)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
