@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
@@ -17,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
-from rapportkit.consumer import Handler, handlers
+from rapportkit.consumer import Handler, handled_lane, handlers
 from rapportkit.db import dialect_insert, insert_ignore, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import person_key_or_none
@@ -25,6 +26,8 @@ from rapportkit.privacy import erasure_completed
 from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
 from services.scoring.models import (
+    BULK,
+    LIVE,
     AccountRow,
     Base,
     ContentRow,
@@ -59,7 +62,9 @@ def add_fact(session: Session, event: Event, kind: str, *, rep_id: str | None = 
     at = parse_time(event["time"])
     session.add(FactRow(tenant_id=event["tenantid"], rep_id=rep, kind=kind, at=at, person=person,
                         account_id=account_id, ref=ref, flag=flag, detail=detail, event_id=event["id"]))
-    session.info.setdefault(DIRTY_DAYS, set()).add((event["tenantid"], rep, at.date()))
+    dirty: dict[tuple[str, str, date], int] = session.info.setdefault(DIRTY_DAYS, {})
+    key, lane = (event["tenantid"], rep, at.date()), LIVE if handled_lane(session) == outbox.LIVE else BULK
+    dirty[key] = min(lane, dirty.get(key, BULK))
 
 
 DIRTY_DAYS = "scoring.dirty_days"
@@ -71,15 +76,19 @@ def _mark_changes(session: Session) -> None:
     """What this transaction changed, recorded in a few statements: the rep-days its facts touched
     (for the scorer), and the versions of the scoring inputs of each tenant it touched (for the
     leaderboard, services/scoring/board.py)."""
-    days = session.info.pop(DIRTY_DAYS, None) or set()
+    days: dict[tuple[str, str, date], int] = session.info.pop(DIRTY_DAYS, None) or {}
     context = session.info.pop(CONTEXT_TENANTS, None) or set()
     if not days and not context:
         return
     insert = dialect_insert(session)
-    if days:
-        rows = [{"tenant_id": t, "rep_id": r, "day": d} for t, r, d in sorted(days)]
-        session.execute(insert(table_of(DirtyRow)).values(rows)
-                        .on_conflict_do_nothing(index_elements=["tenant_id", "rep_id", "day"]))
+    for lane in (LIVE, BULK):  # a day dirty in both lanes is live: a live change waits for no import
+        rows = [{"tenant_id": t, "rep_id": r, "day": d, "lane": lane} for (t, r, d), ln in sorted(days.items())
+                if ln == lane]
+        if rows:
+            stmt = insert(table_of(DirtyRow)).values(rows)
+            keys = ["tenant_id", "rep_id", "day"]
+            session.execute(stmt.on_conflict_do_update(index_elements=keys, set_={"lane": LIVE}) if lane == LIVE
+                            else stmt.on_conflict_do_nothing(index_elements=keys))
     for tenant in sorted({t for t, _, _ in days} | context):  # one order, so two writers cannot deadlock
         insert_ignore(session, TenantVersionRow, {"tenant_id": tenant, "version": 0, "context_version": 0},
                       keys=["tenant_id"])

@@ -139,13 +139,47 @@ class ScoreRow(Base):
     pillars: Mapped[dict[str, float]] = mapped_column(JSON)
 
 
+LIVE, BULK = 0, 1  # the lanes of a dirty day
+
+
 class DirtyRow(Base):
-    """A rep's day whose score must be recomputed and published (written by the consumer)."""
+    """A rep's day whose score must be recomputed and published (written by the consumer). `lane`
+    0 for live events, 1 for bulk loads (imports): the scorer takes live days first."""
 
     __tablename__ = "dirty_day"
+    __table_args__ = (Index("ix_dirty_day_lane", "lane"),)
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     rep_id: Mapped[str] = mapped_column(S, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lane: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CurrentScoreRow(Base):
+    """A rep's materialised score of the board's day, kept by the scorer (services/scoring/current.py)."""
+
+    __tablename__ = "current_score"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(S, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    total: Mapped[float] = mapped_column(Float)
+    pillars: Mapped[dict[str, float]] = mapped_column(JSON)
+    factors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)  # the tenant version read before the rep's facts
+    context_version: Mapped[int] = mapped_column(Integer)
+    settings_digest: Mapped[str] = mapped_column(String(40))
+    formula_version: Mapped[str] = mapped_column(String(20))
+
+
+class BoardRow(Base):
+    """The tenant's last complete build of the materialised scores: its day, versions and settings."""
+
+    __tablename__ = "board"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    context_version: Mapped[int] = mapped_column(Integer)
+    settings_digest: Mapped[str] = mapped_column(String(40))
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class TenantSettingsRow(Base):

@@ -135,6 +135,14 @@ def window_facts(session: Session, tenant_id: str, day: date, settings: ScoringS
     return tenant_facts(session, tenant_id, day - timedelta(days=settings.window_days - 1), day, reps)
 
 
+def window_reps(session: Session, tenant_id: str, day: date, settings: ScoringSettings) -> list[str]:
+    """The reps with facts in the window of `day`."""
+    first = day - timedelta(days=settings.window_days - 1)
+    return sorted(session.scalars(select(FactRow.rep_id).distinct().where(
+        FactRow.tenant_id == tenant_id, FactRow.at >= day_start(first),
+        FactRow.at < day_start(day + timedelta(days=1)))))
+
+
 def scores_of(session: Session, tenant_id: str, day: date, settings: ScoringSettings,
               windows: Mapping[str, list[Fact]]) -> dict[str, Score]:
     """The scores of `day` of the reps of `windows` (rep → the facts in its window); the context of

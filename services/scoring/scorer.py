@@ -4,7 +4,10 @@ Runs in the scoring worker beside the consumer. For every dirty (tenant, rep, da
 day's score (model.compute), stages `scoring.score.updated` when the score differs from the last
 one published for that day, and `scoring.alert.raised` for each dark-side occurrence not raised
 before. Ids are derived from content, so a replay into an empty database publishes the same ids.
-Reads never wait for the scorer: they compute from the facts directly.
+It also keeps every rep's materialised score of today (services/scoring/current.py): a dirty day in
+today's window rescoring the rep's today too, and whole boards built again in chunks when the day
+rolls over, the settings change or the context does. Dirty days of live events (lane 0) go before
+those of bulk loads (lane 1), and before board chunks.
 """
 
 from __future__ import annotations
@@ -13,19 +16,23 @@ import hashlib
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
-from rapportkit.db import SessionFactory, insert_ignore, unit_of_work
-from rapportkit.envelope import new_event
+from rapportkit.db import SessionFactory, insert_ignore, read_session, unit_of_work
+from rapportkit.envelope import Event, new_event
 from rapportkit.metrics import metrics
+from services.scoring import current
 from services.scoring.model import Score, compute, in_window
-from services.scoring.models import AlertRow, DirtyRow, ScoreRow
-from services.scoring.queries import context_for, rep_facts, tenant_settings
+from services.scoring.models import LIVE, AlertRow, DirtyRow, ScoreRow
+from services.scoring.queries import context_source, tenant_facts, tenant_settings, window_reps
+from services.scoring.settings import ScoringSettings
 
 log = logging.getLogger(__name__)
 SOURCE = "rapport/scoring"
@@ -40,19 +47,20 @@ def _digest(value: object) -> str:
     return hashlib.sha1(jsonutil.dumps(value)).hexdigest()
 
 
-def publish_score(session: Session, tenant_id: str, rep_id: str, score: Score) -> bool:
-    row = session.get(ScoreRow, (tenant_id, rep_id, score.day))
+def publish_score(tenant_id: str, rep_id: str, score: Score, row: ScoreRow | None,
+                  session: Session) -> Event | None:
+    """The `scoring.score.updated` of the day when its score differs from the last published (`row`,
+    updated or added here), else None."""
     if row is not None and row.total == score.total and row.pillars == score.pillars:
-        return False
+        return None
     if row is None:
         row = ScoreRow(tenant_id=tenant_id, rep_id=rep_id, day=score.day)
         session.add(row)
     row.total, row.pillars = score.total, score.pillars
     data = score_event_data(rep_id, score)
-    outbox.add(session, new_event(type="rapport.scoring.score.updated", tenant_id=tenant_id, source=SOURCE,
-                                  id=f"score-{_digest([tenant_id, data])[:32]}", data=data,
-                                  time=datetime.combine(score.day, datetime.max.time(), tzinfo=UTC)))
-    return True
+    return new_event(type="rapport.scoring.score.updated", tenant_id=tenant_id, source=SOURCE,
+                     id=f"score-{_digest([tenant_id, data])[:32]}", data=data,
+                     time=datetime.combine(score.day, datetime.max.time(), tzinfo=UTC))
 
 
 def occurrence_day(evidence: dict[str, Any], scored: date) -> date:
@@ -85,39 +93,125 @@ def raise_alerts(session: Session, tenant_id: str, rep_id: str, score: Score) ->
     return raised
 
 
-def rescore(session: Session, tenant_id: str, rep_id: str, days: list[date]) -> None:
+def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], today: date) -> None:
+    """Recompute and publish the dirty days of the tenant's reps (rep → days), and keep the current
+    score of each rep whose dirty days reach today. A fixed number of queries for the whole batch:
+    the facts of every rep at once, one context source cut per rep and day, the last published
+    scores at once, the events staged together."""
+    stamp = current.versions(session, tenant_id)  # before the facts: a later fact leaves the row behind
     settings = tenant_settings(session, tenant_id)
-    first = min(days) - timedelta(days=settings.window_days - 1)
-    facts = rep_facts(session, tenant_id, rep_id, first, max(days))
-    for day in sorted(days):
-        ctx = context_for(session, tenant_id, rep_id, in_window(facts, day, settings.window_days))
-        score = compute(facts, ctx, day, settings)
-        publish_score(session, tenant_id, rep_id, score)
-        raise_alerts(session, tenant_id, rep_id, score)
+    window = settings.window_days
+
+    def reaches_today(days: list[date]) -> bool:
+        return any(today - timedelta(days=window) < day <= today for day in days)
+
+    wanted = {rep: sorted(set(days) | ({today} if reaches_today(days) else set())) for rep, days in dirty.items()}
+    first = min(days[0] for days in wanted.values()) - timedelta(days=window - 1)
+    facts = tenant_facts(session, tenant_id, first, max(days[-1] for days in wanted.values()), wanted)
+    source = context_source(session, tenant_id, {rep: facts.get(rep, []) for rep in wanted})
+    published = {(row.rep_id, row.day): row for row in session.scalars(select(ScoreRow).where(
+        ScoreRow.tenant_id == tenant_id, ScoreRow.rep_id.in_(sorted(wanted)),
+        ScoreRow.day.in_(sorted({d for days in dirty.values() for d in days}))))}
+    events: list[Event] = []
+    kept: dict[str, Score] = {}
+    gone: list[str] = []
+    for rep, days in wanted.items():
+        mine = facts.get(rep, [])
+        for day in days:
+            in_view = in_window(mine, day, window)
+            score = compute(mine, source.for_rep(rep, in_view), day, settings)
+            if day in dirty[rep]:
+                event = publish_score(tenant_id, rep, score, published.get((rep, day)), session)
+                events.extend([event] if event else [])
+                raise_alerts(session, tenant_id, rep, score)
+            if day == today:
+                if in_view:
+                    kept[rep] = score
+                else:
+                    gone.append(rep)
+    outbox.add_many(session, events)
+    current.keep(session, tenant_id, kept, stamp, settings)
+    current.drop(session, tenant_id, gone)
+
+
+@dataclass
+class Build:
+    """A board being built for `day`, a chunk of reps per transaction."""
+
+    tenant_id: str
+    day: date
+    stamp: current.Versions
+    settings: ScoringSettings
+    reps: list[str]
+    done: set[str] = field(default_factory=set)
 
 
 class Scorer:
-    def __init__(self, session_factory: SessionFactory, *, batch: int = 100, interval: float = 0.25):
+    def __init__(self, session_factory: SessionFactory, *, batch: int = 100, interval: float = 0.25,
+                 build_chunk: int = 500, clock: Callable[[], date] | None = None,
+                 context_rebuild_seconds: float = current.CONTEXT_REBUILD_SECONDS):
         self.session_factory = session_factory
         self.batch = batch
         self.interval = interval
+        self.build_chunk = build_chunk
+        self.clock = clock or (lambda: datetime.now(UTC).date())
+        self.context_rebuild_seconds = context_rebuild_seconds
+        self.builds: list[Build] = []
         self.scored = metrics("scoring").scored
 
     def pass_once(self) -> int:
+        """Dirty days of live events first; then a chunk of a board build beside dirty days of bulk
+        loads (so neither starves the other). Returns the work done."""
+        return self.rescore_dirty(live_only=True) or self.build_step() + self.rescore_dirty()
+
+    def rescore_dirty(self, *, live_only: bool = False) -> int:
+        today = self.clock()
         with unit_of_work(self.session_factory) as session:
-            stmt = select(DirtyRow).limit(self.batch)
+            stmt = select(DirtyRow).order_by(DirtyRow.lane).limit(self.batch)
+            if live_only:
+                stmt = stmt.where(DirtyRow.lane == LIVE)
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             dirty = list(session.scalars(stmt))
-            groups: dict[tuple[str, str], list[date]] = defaultdict(list)
+            groups: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
             for row in dirty:
-                groups[(row.tenant_id, row.rep_id)].append(row.day)
-            for (tenant_id, rep_id), days in groups.items():
-                rescore(session, tenant_id, rep_id, days)
-                session.execute(delete(DirtyRow).where(DirtyRow.tenant_id == tenant_id, DirtyRow.rep_id == rep_id,
-                                                       DirtyRow.day.in_(days)))
+                groups[row.tenant_id][row.rep_id].append(row.day)
+            for tenant_id, days_of in groups.items():
+                rescore(session, tenant_id, days_of, today)
+            for row in dirty:
+                session.delete(row)
         self.scored.inc(len(dirty))
         return len(dirty)
+
+    def build_step(self) -> int:
+        """Start the builds that are due, or score the next chunk of reps of the one under way."""
+        today = self.clock()
+        if not self.builds:
+            with read_session(self.session_factory) as session:
+                for tenant_id, why in current.needs_build(session, today, self.context_rebuild_seconds):
+                    log.info("building the current scores", extra={"fields": {"tenant": tenant_id, "why": why}})
+                    stamp = current.versions(session, tenant_id)
+                    settings = tenant_settings(session, tenant_id)
+                    reps = window_reps(session, tenant_id, today, settings)
+                    self.builds.append(Build(tenant_id, today, stamp, settings, reps))
+            if not self.builds:
+                return 0
+        build = self.builds[0]
+        if build.day != today:  # the day rolled over during the build: start again
+            self.builds.clear()
+            return 1
+        chunk = [rep for rep in build.reps if rep not in build.done][:self.build_chunk]
+        with unit_of_work(self.session_factory) as session:
+            if chunk:
+                stamp = current.versions(session, build.tenant_id)
+                scores, empty = current.score_reps(session, build.tenant_id, chunk, build.day, build.settings)
+                current.keep(session, build.tenant_id, scores, stamp, build.settings)
+                current.drop(session, build.tenant_id, empty)
+                build.done.update(chunk)
+            else:
+                current.finish_build(session, build.tenant_id, build.day, build.stamp, build.settings)
+                self.builds.pop(0)
+        return max(1, len(chunk))
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -125,6 +219,7 @@ class Scorer:
                 done = self.pass_once()
             except Exception:
                 log.exception("scorer pass failed; retrying")
+                self.builds.clear()
                 done = 0
                 stop.wait(1.0)
             if not done:

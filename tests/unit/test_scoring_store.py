@@ -134,8 +134,8 @@ def test_an_alert_is_dated_by_its_occurrence_whichever_day_is_scored_first(db: S
           ev("network.message.sent", {"rep_id": "ana", "conversation_id": "c-1", "person": dana, "channel": "linkedin",
                                       "text": "Buy now", "is_pitch": True}, "2026-09-01T09:10:00Z"))
     with unit_of_work(db) as session:  # a replay may score a later day (its window holds the pitch) first
-        rescore(session, TENANT, "ana", [date(2026, 9, 3)])
-        rescore(session, TENANT, "ana", [date(2026, 9, 1)])
+        rescore(session, TENANT, {"ana": [date(2026, 9, 3)]}, DAY)
+        rescore(session, TENANT, {"ana": [date(2026, 9, 1)]}, DAY)
     with read_session(db) as session:
         alerts = list(session.scalars(select(AlertRow).where(AlertRow.tenant_id == TENANT)))
     assert [(a.kind, a.day) for a in alerts] == [("connect_then_pitch", date(2026, 9, 1))]

@@ -1,4 +1,7 @@
-"""Score reads: a rep's score and its history, the leaderboard, a rep's alerts."""
+"""Score reads: a rep's score and its history, the leaderboard, a rep's alerts.
+
+Today's score and leaderboard are served from the scorer's materialised scores (current.py);
+other days are computed from the facts."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit.errors import bad_request, not_found
 from rapportkit.web import IdentityDep, SessionDep
+from services.scoring import current
 from services.scoring.board import BOARDS
 from services.scoring.model import FORMULA_VERSION, Score, compute, in_window
 from services.scoring.models import AlertRow, FactRow, RepRow
@@ -40,7 +44,9 @@ def get_score(rep_id: str, identity: IdentityDep, session: SessionDep, date: dat
         raise not_found(f"rep {rep_id!r}")
     day = date or today()
     settings = tenant_settings(session, identity.tenant_id)
-    return score_body(rep_id, rep_scores(session, identity.tenant_id, [rep_id], day)[rep_id], settings.window_days)
+    score = (current.rep_score(session, identity.tenant_id, rep_id, day, settings)
+             or rep_scores(session, identity.tenant_id, [rep_id], day)[rep_id])
+    return score_body(rep_id, score, settings.window_days)
 
 
 @router.get("/v1/reps/{rep_id}/score/history")
@@ -73,7 +79,9 @@ def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | N
     day = date or today()
     tenant = identity.tenant_id
     settings = tenant_settings(session, tenant)
-    entries = BOARDS.scores(session, tenant, day, settings)
+    board = current.board_of(session, tenant, day, settings)  # today's, kept by the scorer
+    entries = (current.board_entries(session, tenant, board, settings) if board is not None
+               else BOARDS.scores(session, tenant, day, settings))
     if team_id is not None:
         team = set(session.scalars(select(RepRow.rep_id).where(RepRow.tenant_id == tenant, RepRow.team_id == team_id)))
         entries = {rep: e for rep, e in entries.items() if rep in team}

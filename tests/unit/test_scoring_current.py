@@ -1,0 +1,154 @@
+"""The materialised current scores (services/scoring/current.py) on an embedded SQLite database:
+what the reads serve is always what scoring from the facts gives, except for a change of context,
+which shows once the scorer has built the board again; a new day gets a new board; live dirty days
+go before bulk ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from rapportkit.db import SessionFactory, read_session, unit_of_work
+from rapportkit.outbox import OutboxRow
+from services.scoring import current
+from services.scoring.board import Entry
+from services.scoring.models import BULK, LIVE, CurrentScoreRow, DirtyRow, ScoreRow
+from services.scoring.queries import rep_scores, scores_of, tenant_settings, window_facts
+from services.scoring.scorer import Scorer
+from tests.unit.stores import migrated_sqlite
+from tests.unit.test_scoring_store import DAY, TENANT, apply, ev, from_scratch, person, viewed
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[SessionFactory]:
+    with migrated_sqlite(tmp_path, "scoring") as factory:
+        yield factory
+
+
+class Clock:
+    def __init__(self, day: date) -> None:
+        self.day = day
+
+    def __call__(self) -> date:
+        return self.day
+
+
+def scorer(db: SessionFactory, clock: Clock) -> Scorer:
+    return Scorer(db, clock=clock, build_chunk=2, context_rebuild_seconds=0)
+
+
+def settle(s: Scorer) -> int:
+    """Run the scorer until it has nothing left to do; returns the passes it took."""
+    for n in range(1, 200):
+        if not s.pass_once():
+            return n
+    raise AssertionError("the scorer never settled")
+
+
+def served(db: SessionFactory, day: date = DAY) -> dict[str, Entry] | None:
+    """What the leaderboard serves from the materialised board, or None when it has none for `day`."""
+    with read_session(db) as session:
+        settings = tenant_settings(session, TENANT)
+        board = current.board_of(session, TENANT, day, settings)
+        return None if board is None else current.board_entries(session, TENANT, board, settings)
+
+
+def rep_read(db: SessionFactory, rep: str) -> tuple[bool, float]:
+    """(served from the materialised row, total) of the rep's score of DAY, as the read does it."""
+    with read_session(db) as session:
+        settings = tenant_settings(session, TENANT)
+        kept = current.rep_score(session, TENANT, rep, DAY, settings)
+        computed = rep_scores(session, TENANT, [rep], DAY)[rep]
+        if kept is not None:
+            assert kept.factors == computed.factors and kept.pillars == computed.pillars
+        return kept is not None, computed.total
+
+
+def test_the_scorer_keeps_every_reps_score_and_reads_stay_exact(db: SessionFactory) -> None:
+    apply(db, *(viewed(rep, f"{rep}-buyer-{n}") for rep in ("ana", "ben", "cy") for n in range(3)),
+          ev("network.connection.accepted", {"rep_id": "ben", "person": person("dana")}))
+    s = scorer(db, Clock(DAY))
+    assert served(db) is None, "no board before the scorer has built one"
+    settle(s)
+    assert served(db) == from_scratch(db) and set(from_scratch(db)) == {"ana", "ben", "cy"}
+    assert rep_read(db, "ana")[0], "the rep's row is current: served as kept, factors and all"
+
+    apply(db, *(viewed("ana", f"ana-new-{n}") for n in range(4)))
+    assert rep_read(db, "ana")[0] is False, "new facts the scorer has not reached: the read computes"
+    assert rep_read(db, "ben")[0], "other reps' rows still hold"
+    assert served(db) == from_scratch(db), "the board scores the reps behind at read time"
+    settle(s)
+    assert rep_read(db, "ana")[0] and served(db) == from_scratch(db)
+
+
+def test_a_change_of_context_shows_once_the_board_is_built_again(db: SessionFactory) -> None:
+    apply(db, *(viewed(rep, f"{rep}-x") for rep in ("ana", "ben")),
+          ev("network.connection.accepted", {"rep_id": "ben", "person": person("dana")}))
+    s = scorer(db, Clock(DAY))
+    settle(s)
+    before = served(db)
+    apply(db, ev("insight.stakeholder.identified", {"stakeholder_id": "s-dana", "account_id": "acc-1",
+                                                    "person": person("dana"), "role": "decision_maker",
+                                                    "seniority": "vp"}))
+    assert served(db) == before != from_scratch(db), "until the build, the board is the one before the change"
+    assert rep_read(db, "ben")[0] is False, "a rep's read never serves a row of an older context"
+    settle(s)
+    assert served(db) == from_scratch(db) and rep_read(db, "ben")[0]
+
+
+def test_a_new_day_gets_a_new_board(db: SessionFactory) -> None:
+    apply(db, viewed("ana", "x"), viewed("ben", "y"))
+    clock = Clock(DAY)
+    s = scorer(db, clock)
+    settle(s)
+    clock.day = DAY + timedelta(days=1)
+    assert served(db, clock.day) is None, "the new day's board is not built yet (reads compute)"
+    settle(s)
+    assert served(db, clock.day) == from_scratch_of(db, clock.day) and served(db, DAY) is None
+    clock.day = DAY + timedelta(days=60)
+    settle(s)
+    assert served(db, clock.day) == {}, "the facts have left the window: nobody on the board"
+    with read_session(db) as session:
+        assert session.scalars(select(CurrentScoreRow)).all() == []
+
+
+def from_scratch_of(db: SessionFactory, day: date) -> dict[str, Entry]:
+    with read_session(db) as session:
+        settings = tenant_settings(session, TENANT)
+        scores = scores_of(session, TENANT, day, settings, window_facts(session, TENANT, day, settings))
+        return {rep: Entry(s.total, s.pillars) for rep, s in scores.items()}
+
+
+def test_live_dirty_days_go_before_bulk_ones(db: SessionFactory) -> None:
+    apply(db, viewed("ana", "x"))
+    s = Scorer(db, clock=Clock(DAY), batch=1)
+    settle(s)
+    with unit_of_work(db) as session:
+        session.add_all([DirtyRow(tenant_id=TENANT, rep_id="bulk-rep", day=DAY - timedelta(days=n), lane=BULK)
+                         for n in range(5)] + [DirtyRow(tenant_id=TENANT, rep_id="live-rep", day=DAY, lane=LIVE)])
+    s.pass_once()
+    with read_session(db) as session:
+        left = [(r.rep_id, r.lane) for r in session.scalars(select(DirtyRow))]
+    assert left == [("bulk-rep", BULK)] * 5, "the live day went first, ahead of older bulk days"
+
+
+def test_a_batch_of_dirty_days_publishes_what_scoring_each_day_alone_gives(db: SessionFactory) -> None:
+    days = [DAY - timedelta(days=n) for n in (0, 3, 9)]
+    apply(db, *(ev("insight.profile.viewed", {"rep_id": rep, "person": person(f"{rep}-{n}")},
+                   time=f"{day.isoformat()}T10:00:00Z")
+                for rep in ("ana", "ben", "cy") for n, day in enumerate(days) for _ in range(n + 1)),
+          ev("network.connection.accepted", {"rep_id": "ben", "person": person("dana")}),
+          ev("insight.stakeholder.identified", {"stakeholder_id": "s-dana", "account_id": "acc-1",
+                                                "person": person("dana"), "role": "champion", "seniority": "vp"}))
+    settle(Scorer(db, clock=Clock(DAY), batch=50))
+    with read_session(db) as session:
+        published = {(r.rep_id, r.day): r.total for r in session.scalars(select(ScoreRow))}
+        alone = {(rep, day): rep_scores(session, TENANT, [rep], day)[rep].total
+                 for rep in ("ana", "ben", "cy") for day in days}
+        staged = session.scalars(select(OutboxRow.event_type)).all()
+    assert {k: v for k, v in published.items() if k in alone} == alone and all(v > 0 for v in alone.values())
+    assert staged.count("rapport.scoring.score.updated") >= len(alone)
