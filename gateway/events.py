@@ -10,11 +10,12 @@ from pydantic import BaseModel
 
 from gateway.auth import CallerDep
 from gateway.upstream import Upstreams
-from rapportkit import jsonutil
+from rapportkit import jsonutil, outbox
 from rapportkit.catalog import EVENT_TYPES
 from rapportkit.envelope import Event, EventInvalid, validate
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
+from rapportkit.ingest import LANE_HEADER
 
 router = APIRouter(tags=["events"])
 OWNER_OF_DOMAIN = {"insight": "insight", "network": "network", "content": "content", "outcome": "scoring"}
@@ -76,16 +77,19 @@ async def post_events(request: Request, caller: CallerDep) -> EventsAccepted:
     return await ingest(request.app.state.upstreams, caller, events)
 
 
-async def ingest(upstreams: Upstreams, caller: Identity, events: list[Event]) -> EventsAccepted:
+async def ingest(upstreams: Upstreams, caller: Identity, events: list[Event], *,
+                 lane: str = outbox.LIVE) -> EventsAccepted:
     """Forward validated events (`check_events`) to their owning services, grouped by service, as
-    `caller`; the sum of what the services accepted and already knew. Used by `POST /v1/events` and
-    by the import jobs (gateway/imports.py)."""
+    `caller`, in `lane` (imports travel in the bulk lane, rapportkit.outbox); the sum of what the
+    services accepted and already knew. Used by `POST /v1/events` and by the import jobs
+    (gateway/imports/jobs.py)."""
     groups: dict[str, list[Event]] = {}
     for event in events:
         groups.setdefault(OWNER_OF_DOMAIN[EVENT_TYPES[event["type"]].domain], []).append(event)
     accepted = duplicates = 0
     for service, group in groups.items():
-        response = await upstreams.call(service, "POST", "/internal/events", caller, content=jsonutil.dumps(group))
+        response = await upstreams.call(service, "POST", "/internal/events", caller, content=jsonutil.dumps(group),
+                                        headers={LANE_HEADER: lane})
         if response.status_code != 202:
             raise ApiError(503 if response.status_code >= 500 else response.status_code, "upstream_error",
                            f"the {service} service refused the events: {response.text[:500]}")

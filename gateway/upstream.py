@@ -29,8 +29,8 @@ class Upstreams:
 
     async def call(self, service: str, method: str, path: str, identity: Identity, *,
                    params: Any = None, content: bytes | None = None,
-                   content_type: str = "application/json") -> httpx.Response:
-        headers = self.headers(identity)
+                   content_type: str = "application/json", headers: dict[str, str] | None = None) -> httpx.Response:
+        headers = {**self.headers(identity), **(headers or {})}
         if content is not None:
             headers["Content-Type"] = content_type
         try:

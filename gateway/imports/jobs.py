@@ -21,6 +21,7 @@ from gateway.models import ImportJob
 from gateway.upstream import Upstreams
 from importers.linkedin.rep import UNKNOWN_REP
 from importers.result import ImportResult
+from rapportkit import outbox
 from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event
 from rapportkit.errors import ApiError, not_found
@@ -204,7 +205,7 @@ class ImportRunner:
     async def _ingest(self, job: Pending, events: list[Event]) -> tuple[int, int]:
         for attempt in range(self.settings.retries + 1):
             try:
-                counts = await ingest(self.upstreams, job.caller, events)
+                counts = await ingest(self.upstreams, job.caller, events, lane=outbox.BULK)
                 return counts.accepted, counts.duplicates
             except ApiError as error:
                 if error.status < 500 or attempt == self.settings.retries:

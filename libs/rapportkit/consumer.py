@@ -25,17 +25,19 @@ from kafka.errors import KafkaError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from rapportkit import inbox, jsonutil
+from rapportkit import inbox, jsonutil, outbox
 from rapportkit.catalog import dlq_topic
 from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, EventInvalid, validate
 from rapportkit.kafka import make_consumer
 from rapportkit.logs import event_id_var, tenant_var
 from rapportkit.metrics import Metrics
+from rapportkit.relay import LANE_HEADER
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Event], None]
+LANE_INFO = "rapport.lane"  # Session.info key: the lane of the event being handled
 HandlerMap = Mapping[str, Sequence[Handler]]
 
 
@@ -54,6 +56,19 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 Message = Any  # kafka.consumer.fetcher.ConsumerRecord
+
+
+def message_lane(message: Message) -> str:
+    """The lane a message travelled in (the relay's `rapport-lane` header; live without one)."""
+    for key, value in message.headers or ():
+        if key == LANE_HEADER and value == outbox.BULK.encode():
+            return outbox.BULK
+    return outbox.LIVE
+
+
+def handled_lane(session: Session) -> str:
+    """For a handler: the lane of the event it is handling (a handler may put bulk work behind live)."""
+    return str(session.info.get(LANE_INFO, outbox.LIVE))
 
 
 class ConsumerLoop:
@@ -148,7 +163,7 @@ class ConsumerLoop:
                     is_new = (event["tenantid"], event["id"]) in fresh
                     if is_new:
                         fresh.discard((event["tenantid"], event["id"]))  # a redelivery in the same poll
-                        self._dispatch(session, event)
+                        self._dispatch(session, event, message)
                     applied.append((message, is_new))
             for message, is_new in applied:
                 self._count(message, is_new)
@@ -161,7 +176,7 @@ class ConsumerLoop:
         for message, event in decoded:
             try:
                 with unit_of_work(self.session_factory) as session:
-                    is_new = self._apply(session, event)
+                    is_new = self._apply(session, event, message)
                 self._count(message, is_new)
             except TRANSIENT:
                 raise
@@ -175,7 +190,7 @@ class ConsumerLoop:
             for attempt in range(self.max_retries + 1):
                 try:
                     with unit_of_work(self.session_factory) as session:
-                        is_new = self._apply(session, event)
+                        is_new = self._apply(session, event, message)
                     self._count(message, is_new)
                     break
                 except TRANSIENT as exc:
@@ -188,16 +203,17 @@ class ConsumerLoop:
                     self.dead_letter(message, f"handler failed: {exc!r}")
                     break
 
-    def _apply(self, session: Session, event: Event) -> bool:
+    def _apply(self, session: Session, event: Event, message: Message) -> bool:
         """Claim and dispatch one event in the caller's transaction; False for a duplicate."""
         if not inbox.claim(session, event["tenantid"], event["id"], event["type"]):
             return False
-        self._dispatch(session, event)
+        self._dispatch(session, event, message)
         return True
 
-    def _dispatch(self, session: Session, event: Event) -> None:
+    def _dispatch(self, session: Session, event: Event, message: Message) -> None:
         event_id_var.set(event["id"])
         tenant_var.set(event["tenantid"])
+        session.info[LANE_INFO] = message_lane(message)
         for handler in self.handlers[event["type"]]:
             handler(session, event)
 

@@ -9,6 +9,8 @@ SQLite (the embedded default) gets WAL, a busy timeout and real SAVEPOINT suppor
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -117,6 +120,51 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is UTC:
         return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def notify(session: Session, channel: str) -> None:
+    """Wake the `Listener`s of `channel` when the session's transaction commits (PostgreSQL NOTIFY,
+    once per session); nothing on SQLite, whose listeners poll."""
+    if session.get_bind().dialect.name == "postgresql" and channel not in session.info.setdefault("notified", set()):
+        session.info["notified"].add(channel)
+        session.execute(text(f"NOTIFY {channel}"))
+
+
+class Listener:
+    """Waits for `notify(channel)` commits: a dedicated PostgreSQL connection LISTENing; on SQLite
+    (or when the connection fails) a plain sleep, so the caller polls."""
+
+    def __init__(self, engine: Engine, channel: str, *, poll_seconds: float = 0.05):
+        self.poll_seconds = poll_seconds
+        self._conn: Any = None
+        if engine.dialect.name == "postgresql":
+            import psycopg  # noqa: PLC0415 - the PostgreSQL driver, only where it is used
+
+            url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._conn = psycopg.connect(url, autocommit=True)
+            self._conn.execute(f"LISTEN {channel}")
+
+    def wait(self, timeout: float) -> None:
+        """Return at the next notification, or after `timeout` (SQLite: after the poll interval)."""
+        if self._conn is None:
+            time.sleep(min(timeout, self.poll_seconds))
+            return
+        try:
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                pass
+            for _ in self._conn.notifies(timeout=0, stop_after=1000):  # what else arrived: one pass serves all
+                pass
+        except Exception:  # noqa: BLE001 - the server went away: poll from now on
+            log.warning("lost the LISTEN connection; polling instead")
+            self.close()
+            self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
 
 
 def ping(engine: Engine) -> None:

@@ -5,6 +5,8 @@ event in one transaction with its outbox row(s). Idempotent by event id:
 - a type with an ingest handler: the id is claimed in the inbox, the handler changes state and
   returns the events to publish (usually the event itself, possibly enriched);
 - a type without one is published as it came; the outbox's unique id is the dedupe.
+The gateway says which lane the events travel in (`X-Rapport-Lane: bulk` for imports, else live;
+rapportkit.outbox).
 """
 
 from __future__ import annotations
@@ -27,12 +29,24 @@ IngestHandler = Callable[[Session, Event], list[Event]]
 IngestHandlers = Mapping[str, IngestHandler]
 
 
-def apply_events(session: Session, events: list[Event], handlers: IngestHandlers) -> tuple[int, int]:
+LANE_HEADER = "X-Rapport-Lane"
+BATCH_INFO = "rapport.ingest_batch"  # Session.info key: the events of the request, for handlers that load for all
+
+
+def batch_of(session: Session) -> list[Event]:
+    """For an ingest handler: every event of the request it is handling one of (to load what they all
+    need in one query instead of one per event)."""
+    return list(session.info.get(BATCH_INFO, ()))
+
+
+def apply_events(session: Session, events: list[Event], handlers: IngestHandlers, *,
+                 lane: str = outbox.LIVE) -> tuple[int, int]:
     """Apply events in the caller's transaction; returns (accepted, duplicates).
 
     Three statements per batch whatever its size: the handled events' ids are claimed in the
     inbox, the others are looked up in the outbox, and every event to publish is staged in order.
     """
+    session.info[BATCH_INFO] = events
     handled = [(e["tenantid"], e["id"], e["type"]) for e in events if e["type"] in handlers]
     claimed = inbox.claim_many(session, handled)
     known: set[tuple[str, str]] = set()
@@ -54,7 +68,7 @@ def apply_events(session: Session, events: list[Event], handlers: IngestHandlers
             duplicates += 1
             continue
         accepted += 1
-    outbox.add_many(session, to_publish)
+    outbox.add_many(session, to_publish, lane=lane)
     return accepted, duplicates
 
 
@@ -72,11 +86,14 @@ def ingest_router(service: str, handlers: IngestHandlers, owned_types: frozenset
                 raise ApiError(403, "forbidden", f"[{index}].tenantid differs from the caller's tenant")
             if event.get("type") not in owned_types:
                 raise ApiError(422, "validation_error", f"[{index}].type is not owned by this service")
+        lane = request.headers.get(LANE_HEADER, outbox.LIVE)
+        if lane not in outbox.LANES:
+            raise ApiError(422, "validation_error", f"{LANE_HEADER} must be one of {', '.join(outbox.LANES)}")
         factory = request.app.state.session_factory
 
         def work() -> tuple[int, int]:
             with unit_of_work(factory) as session:
-                return apply_events(session, events, handlers)
+                return apply_events(session, events, handlers, lane=lane)
 
         accepted, duplicates = await run_in_threadpool(work)
         counted.labels("accepted").inc(accepted)

@@ -4,6 +4,10 @@ Rows move `pending` → `published`, or to `failed` with `attempts`, `last_error
 `next_attempt_at` backoff after a publish error; the relay retries failed rows until they go
 out. The row for an event id is unique per tenant, which also makes ingestion idempotent:
 `add` returns False for an event id the service has already accepted.
+
+Each row has a lane: `live` for what users and their systems post one request at a time, `bulk`
+for imports. The relay publishes live rows first and paces bulk ones (rapportkit.relay), so a
+live event never queues behind an import (docs/architecture.md, "Lanes").
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from rapportkit import jsonutil
-from rapportkit.db import Base, dialect_insert, insert_ignore, table_of
+from rapportkit.db import Base, dialect_insert, insert_ignore, notify, table_of
 from rapportkit.envelope import Event, event_type, partition_key
 
+CHANNEL = "rapport_outbox"  # notified when rows are staged (rapportkit.db.notify): the relay wakes at once
 PENDING, PUBLISHED, FAILED = "pending", "published", "failed"
+LIVE, BULK = "live", "bulk"
+LANES = (LIVE, BULK)
 
 
 def utcnow() -> datetime:
@@ -48,6 +55,7 @@ class OutboxRow(Base):
     key: Mapped[str] = mapped_column(String(300))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    lane: Mapped[str] = mapped_column(String(8), default=LIVE, server_default=LIVE)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -55,27 +63,29 @@ class OutboxRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-def _values(event: Event) -> dict[str, object]:
+def _values(event: Event, lane: str) -> dict[str, object]:
     return {
         "tenant_id": event["tenantid"], "event_id": event["id"], "event_type": event["type"],
         "topic": event_type(event).topic, "key": partition_key(event), "payload": jsonutil.dumps(event),
-        "state": PENDING, "attempts": 0, "created_at": utcnow(),
+        "state": PENDING, "lane": lane, "attempts": 0, "created_at": utcnow(),
     }
 
 
-def add(session: Session, event: Event) -> bool:
+def add(session: Session, event: Event, *, lane: str = LIVE) -> bool:
     """Stage `event` for publication in the caller's transaction; False if its id is already here."""
-    return insert_ignore(session, OutboxRow, _values(event), keys=["tenant_id", "event_id"])
+    notify(session, CHANNEL)
+    return insert_ignore(session, OutboxRow, _values(event, lane), keys=["tenant_id", "event_id"])
 
 
-def add_many(session: Session, events: list[Event]) -> int:
+def add_many(session: Session, events: list[Event], *, lane: str = LIVE) -> int:
     """Stage many events in one statement per 500, in order; events already here are skipped."""
     if not events:
         return 0
+    notify(session, CHANNEL)
     insert = dialect_insert(session)
     added = 0
     for start in range(0, len(events), 500):
-        rows = [_values(e) for e in events[start:start + 500]]
+        rows = [_values(e, lane) for e in events[start:start + 500]]
         stmt = (insert(table_of(OutboxRow)).values(rows)
                 .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]).returning(OutboxRow.seq))
         added += len(session.execute(stmt).all())
@@ -92,11 +102,11 @@ def known_ids(session: Session, tenant_id: str, event_ids: list[str]) -> set[str
     return found
 
 
-def due(session: Session, limit: int) -> list[OutboxRow]:
-    """Rows ready to publish, oldest first; locked (SKIP LOCKED) so relays can run side by side."""
+def due(session: Session, limit: int, *, lane: str) -> list[OutboxRow]:
+    """The lane's rows ready to publish, oldest first; locked (SKIP LOCKED) so relays can run side by side."""
     now = utcnow()
     stmt = (select(OutboxRow)
-            .where(OutboxRow.state != PUBLISHED)
+            .where(OutboxRow.state.in_((PENDING, FAILED)), OutboxRow.lane == lane)
             .where((OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
             .order_by(OutboxRow.seq).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
@@ -107,7 +117,8 @@ def due(session: Session, limit: int) -> list[OutboxRow]:
 def mark_published(session: Session, seqs: list[int]) -> None:
     if seqs:
         session.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs))
-                        .values(state=PUBLISHED, published_at=utcnow(), last_error=None))
+                        .values(state=PUBLISHED, published_at=utcnow(), last_error=None)
+                        .execution_options(synchronize_session=False))  # no matching in Python per row
 
 
 def mark_failed(session: Session, row: OutboxRow, error: str) -> None:

@@ -1,4 +1,5 @@
-"""Frozen DDL of the platform tables (outbox, inbox), called from each service's first migration."""
+"""Frozen DDL of the platform tables (outbox, inbox), called from each service's migrations: `create_v1`
+from the first, `add_outbox_lane_v2` from the one that brought the lanes."""
 
 from __future__ import annotations
 
@@ -33,3 +34,8 @@ def create_v1() -> None:
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def add_outbox_lane_v2() -> None:
+    """The outbox row's lane: `live` (POST /v1/events) or `bulk` (imports), see rapportkit.outbox."""
+    op.add_column("outbox", sa.Column("lane", sa.String(8), nullable=False, server_default="live"))

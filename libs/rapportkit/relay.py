@@ -1,4 +1,8 @@
-"""Outbox relay: publishes outbox rows to Kafka, retrying failures with backoff."""
+"""Outbox relay: publishes outbox rows to Kafka, retrying failures with backoff.
+
+Live rows go first, every pass; bulk rows fill what is left of the pass, as far as the pace allows
+(rapportkit.pace), and carry the Kafka header `rapport-lane: bulk` so consumers can put their work
+behind live work too."""
 
 from __future__ import annotations
 
@@ -9,29 +13,46 @@ import time
 from kafka import KafkaProducer
 
 from rapportkit import outbox
-from rapportkit.db import SessionFactory, unit_of_work
+from rapportkit.db import Listener, SessionFactory, read_session, unit_of_work
 from rapportkit.metrics import Metrics
+from rapportkit.pace import BulkPace
 
 log = logging.getLogger(__name__)
+LANE_HEADER = "rapport-lane"
+BULK_HEADERS = [(LANE_HEADER, outbox.BULK.encode())]
 
 
 class OutboxRelay:
     def __init__(self, *, session_factory: SessionFactory, producer: KafkaProducer, metrics: Metrics,
-                 batch_size: int = 500, idle_seconds: float = 0.05, max_idle_seconds: float = 0.25):
+                 pace: BulkPace | None = None, listener: Listener | None = None, batch_size: int = 500,
+                 idle_seconds: float = 0.05, max_idle_seconds: float = 0.5):
         self.session_factory = session_factory
+        self.listener = listener
+        self.held_back = False  # bulk rows the pace held back last pass: look again soon
         self.producer = producer
         self.metrics = metrics
+        self.pace = pace
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.max_idle_seconds = max_idle_seconds
 
     def publish_due(self) -> int:
         """Publish one batch of due rows; returns how many went out."""
+        self.held_back = False
         with unit_of_work(self.session_factory) as session:
-            rows = outbox.due(session, self.batch_size)
+            rows = outbox.due(session, self.batch_size, lane=outbox.LIVE)
+            left = self.batch_size - len(rows)
+            bulk = outbox.due(session, left, lane=outbox.BULK) if left else []
+            if bulk and self.pace is not None:
+                waiting = len(bulk)
+                bulk = bulk[:self.pace.room()]
+                self.pace.published(len(bulk))
+                self.held_back = waiting > len(bulk)
+            rows += bulk
             if not rows:
                 return 0
-            futures = [(row, self.producer.send(row.topic, key=row.key.encode(), value=row.payload))
+            futures = [(row, self.producer.send(row.topic, key=row.key.encode(), value=row.payload,
+                                                headers=BULK_HEADERS if row.lane == outbox.BULK else None))
                        for row in rows]
             self.producer.flush(timeout=30)
             sent: list[int] = []
@@ -67,9 +88,12 @@ class OutboxRelay:
             if published:
                 wait = self.idle_seconds
                 continue
-            stop.wait(wait)
-            wait = min(self.max_idle_seconds, wait * 1.5)
+            if self.listener is not None:  # woken by the commit that stages rows (or polling on SQLite)
+                self.listener.wait(self.pace.refresh_seconds if self.held_back and self.pace else self.max_idle_seconds)
+            else:
+                stop.wait(wait)
+                wait = min(self.max_idle_seconds, wait * 1.5)
 
     def refresh_backlog(self) -> None:
-        with unit_of_work(self.session_factory) as session:
+        with read_session(self.session_factory) as session:
             self.metrics.outbox_backlog.set(outbox.backlog(session))

@@ -19,13 +19,15 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
+from rapportkit import outbox
 from rapportkit.consumer import ConsumerLoop, HandlerMap
-from rapportkit.db import SessionFactory, make_engine, make_session_factory, ping
+from rapportkit.db import Listener, SessionFactory, make_engine, make_session_factory, ping
 from rapportkit.ingest import IngestHandlers, ingest_router
 from rapportkit.kafka import close_producer, make_producer
 from rapportkit.logs import setup_logging
 from rapportkit.metrics import metrics
 from rapportkit.migrate import upgrade, wait_for_head
+from rapportkit.pace import BulkPace
 from rapportkit.relay import OutboxRelay
 from rapportkit.settings import ServiceSettings
 from rapportkit.web import create_app
@@ -93,8 +95,11 @@ class Background:
         self.stop = threading.Event()
         self.producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{name}-background")
         m = metrics(name)
-        relay = OutboxRelay(session_factory=factory, producer=self.producer, metrics=m,
-                            batch_size=settings.relay_batch_size)
+        self.pace = BulkPace(settings.kafka_bootstrap_servers, groups=settings.bulk_pace_groups.split(","),
+                             max_lag=settings.bulk_max_lag)
+        self.listener = Listener(factory.kw["bind"], outbox.CHANNEL)
+        relay = OutboxRelay(session_factory=factory, producer=self.producer, metrics=m, pace=self.pace,
+                            listener=self.listener, batch_size=settings.relay_batch_size)
         self.threads = [threading.Thread(target=_guard(relay.run, self.stop), name="relay", daemon=True)
                         ] if settings.relay_enabled else []
         self.consumer: ConsumerLoop | None = None
@@ -118,6 +123,8 @@ class Background:
         for t in self.threads:
             t.join(timeout=30)
         close_producer(self.producer)
+        self.pace.close()
+        self.listener.close()
 
     def alive(self) -> None:
         dead = [t.name for t in self.threads if not t.is_alive()]

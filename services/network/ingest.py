@@ -16,11 +16,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from rapportkit.db import insert_ignore, table_of, utc
 from rapportkit.envelope import Event, parse_time
-from rapportkit.ingest import IngestHandler
+from rapportkit.ingest import IngestHandler, batch_of
 from rapportkit.people import require_person_key
 from services.network import connections as C
 from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonEventRow
@@ -65,12 +66,34 @@ def minutes_between(start: datetime | None, end: datetime) -> float | None:
     return round((end - start).total_seconds() / 60, 2)
 
 
+PRELOADED = "network.connections_preloaded"
+
+
+def _connection_of(session: Session, tenant: str, rep: str, key: str) -> ConnectionRow | None:
+    """The rep's connection with the person, without a query per message: the first message of a
+    request loads the connections of all its messages at once; a connection an earlier event of the
+    request created or changed is in the session already (the identity map holds every row loaded)."""
+    batch = batch_of(session)
+    if not batch:  # a handler called on its own
+        return session.get(ConnectionRow, (tenant, rep, key))
+    if not session.info.get(PRELOADED):
+        session.info[PRELOADED] = True
+        pairs = sorted({(e["tenantid"], e["data"]["rep_id"], require_person_key(e)) for e in batch
+                        if e["type"] in MESSAGE_TYPES})
+        for start in range(0, len(pairs), 500):
+            session.scalars(select(ConnectionRow).where(tuple_(
+                ConnectionRow.tenant_id, ConnectionRow.rep_id, ConnectionRow.person_key).in_(pairs[start:start + 500])
+            )).all()
+    found = session.identity_map.get(inspect(ConnectionRow).identity_key_from_primary_key((tenant, rep, key)))
+    return found if isinstance(found, ConnectionRow) else None
+
+
 def message(session: Session, event: Event) -> list[Event]:
     data, tenant = event["data"], event["tenantid"]
     key, at = require_person_key(event), parse_time(event["time"])
     outbound = event["type"].endswith(".sent")
     with session.no_autoflush:  # messages are inserted in one batch at the end of the request
-        conn = session.get(ConnectionRow, (tenant, data["rep_id"], key))
+        conn = _connection_of(session, tenant, data["rep_id"], key)
     minutes = minutes_between(utc(conn.accepted_at) if conn is not None else None, at)
     text = data.get("text")
     explicit = data.get("is_pitch")
@@ -122,6 +145,7 @@ def person_named(session: Session, event: Event) -> list[Event]:
 
 
 _T = "rapport.network."
+MESSAGE_TYPES = (f"{_T}message.sent", f"{_T}message.received")
 INGEST_HANDLERS: dict[str, IngestHandler] = {
     f"{_T}connection.requested": connection,
     f"{_T}connection.accepted": connection,

@@ -53,7 +53,8 @@ class FakeUpstreams:
         return Response(jsonutil.dumps(body), media_type="application/json")
 
     async def call(self, service: str, method: str, path: str, identity: Identity, *, params: Any = None,
-                   content: bytes | None = None, content_type: str = "application/json") -> httpx.Response:
+                   content: bytes | None = None, content_type: str = "application/json",
+                   headers: dict[str, str] | None = None) -> httpx.Response:
         self.calls.append(Forwarded(service, path, [], identity))
         n = len(jsonutil.loads(content or b"[]"))
         return httpx.Response(202, json={"accepted": n, "duplicates": 0})
