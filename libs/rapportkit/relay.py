@@ -9,7 +9,7 @@ import time
 from kafka import KafkaProducer
 
 from rapportkit import outbox
-from rapportkit.db import SessionFactory, unit_of_work
+from rapportkit.db import SessionFactory, read_session, unit_of_work
 from rapportkit.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -71,5 +71,5 @@ class OutboxRelay:
             wait = min(self.max_idle_seconds, wait * 1.5)
 
     def refresh_backlog(self) -> None:
-        with unit_of_work(self.session_factory) as session:
+        with read_session(self.session_factory) as session:
             self.metrics.outbox_backlog.set(outbox.backlog(session))
