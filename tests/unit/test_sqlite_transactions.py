@@ -5,8 +5,10 @@ tests/integration/test_read_session.py.)"""
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+import services.scoring
 from rapportkit.db import (
     READ_ONLY_OPTION,
     SessionFactory,
@@ -24,6 +27,14 @@ from rapportkit.db import (
     read_session,
     unit_of_work,
 )
+from rapportkit.identity import HEADER, Identity, sign
+from rapportkit.service import ServiceSpec, api_app
+from rapportkit.settings import ServiceSettings
+from services.scoring.api import settings as scoring_settings
+
+with warnings.catch_warnings():  # starlette's test client prefers httpx2; httpx is what the project has
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from fastapi.testclient import TestClient
 
 LOCK_WAIT = 0.3  # the test engine's busy timeout: a read that waited for the lock would fail, not hang
 
@@ -114,3 +125,23 @@ def test_a_read_session_refuses_writes_and_leaves_the_connection_writable(factor
         write.execute(text("INSERT INTO probe VALUES (4)"))
     with read_session(factory) as read:
         assert values(read) == [1, 4]
+
+
+def test_a_write_in_a_request_that_also_reads_does_not_lock_itself_out(tmp_path: Path) -> None:
+    """PUT /v1/settings/scoring reads the current settings through the request's read session, then
+    writes in a unit of work on another connection. While reads took the write lock, the write
+    waited for the request's own read (the whole busy timeout, then "database is locked")."""
+    secret = secrets.token_hex(32)
+    settings = ServiceSettings(service="scoring", database_url=f"sqlite:///{tmp_path / 'scoring.db'}",
+                               internal_secret=secret)
+    spec = ServiceSpec(name="scoring", settings=settings, title="scoring (test)",
+                       migrations=Path(services.scoring.__file__).parent / "migrations",
+                       routers=[scoring_settings.router])
+    admin = {HEADER: sign(Identity(tenant_id="demo", role="admin"), secret)}
+    with TestClient(api_app(spec)) as client:
+        started = time.monotonic()
+        changed = client.put("/v1/settings/scoring", json={"window_days": 30}, headers=admin)
+        took = time.monotonic() - started
+        assert changed.status_code == 200, changed.text
+        assert took < 5, f"the write waited {took:.1f} s for the request's own read"
+        assert client.get("/v1/settings/scoring", headers=admin).json()["window_days"] == 30
