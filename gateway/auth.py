@@ -21,9 +21,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gateway import access
-from gateway.directory import find_key, hash_key, now, touch_key
+from gateway.directory import find_key, hash_key, now, touch_due, touch_key
 from gateway.limits import RateLimiter
-from rapportkit.db import unit_of_work
+from rapportkit.db import read_session, unit_of_work
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
 from rapportkit.logs import tenant_var
@@ -88,13 +88,20 @@ def identify(request: Request, token: str) -> Identity:
     cached = KEYS.get(key_hash)
     if cached is not None:
         return cached
-    with unit_of_work(request.app.state.session_factory) as session:
+    factory = request.app.state.session_factory
+    with read_session(factory) as session:  # a lookup does not wait for the gateway's writers
         key = find_key(session, secret=token)
         if key is None:
             raise unauthorized("invalid or revoked API key")
-        touch_key(key, at=now())
         identity = Identity(tenant_id=key.tenant_id, role=key.role, rep_id=key.rep_id,
                             team_ids=tuple(key.team_ids or ()), key_id=key.key_id)
+        due = touch_due(key, at=now())
+    if due:  # `last_used_at` is kept to the minute: a write at most once a minute per key
+        with unit_of_work(factory) as session:
+            key = find_key(session, secret=token)
+            if key is None:  # revoked since the lookup
+                raise unauthorized("invalid or revoked API key")
+            touch_key(key, at=now())
     KEYS.put(key_hash, identity)
     return identity
 

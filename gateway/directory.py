@@ -227,13 +227,18 @@ def find_key(session: Session, *, secret: str) -> ApiKey | None:
     return key if key is not None and key.revoked_at is None else None
 
 
-def touch_key(key: ApiKey, *, at: datetime) -> bool:
-    """Set `last_used_at` when it is unset or older than a minute (one write per key per minute at
-    most); True when it changed."""
+def touch_due(key: ApiKey, *, at: datetime) -> bool:
+    """Whether `last_used_at` is unset or older than a minute (then `touch_key` would change it)."""
     last = key.last_used_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)
-    if last is None or at - last >= LAST_USED_RESOLUTION:
+    return last is None or at - last >= LAST_USED_RESOLUTION
+
+
+def touch_key(key: ApiKey, *, at: datetime) -> bool:
+    """Set `last_used_at` when it is unset or older than a minute (one write per key per minute at
+    most); True when it changed."""
+    if touch_due(key, at=at):
         key.last_used_at = at
         return True
     return False

@@ -34,6 +34,8 @@ class Stack:
     gateway_port: int = 8080
     service_base_port: int = 8100
     procs: dict[str, Proc] = field(default_factory=dict)
+    # more environment for one process, by process name (e.g. its own RAPPORT_CONSUMER_GROUP)
+    proc_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -79,8 +81,8 @@ class Stack:
                 proc.popen.wait(timeout=10)
 
     def _launch(self, names: list[str], extra_env: dict[str, str] | None = None) -> None:
-        env = {**self.process_env(), **(extra_env or {})}
         for name in names:
+            env = {**self.process_env(), **self.proc_env.get(name, {}), **(extra_env or {})}
             proc = self.procs[name]
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child
             proc.popen = subprocess.Popen(

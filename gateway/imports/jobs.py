@@ -22,7 +22,7 @@ from gateway.upstream import Upstreams
 from importers.linkedin.rep import UNKNOWN_REP
 from importers.result import ImportResult
 from rapportkit import outbox
-from rapportkit.db import SessionFactory, unit_of_work
+from rapportkit.db import SessionFactory, read_session, unit_of_work
 from rapportkit.envelope import Event
 from rapportkit.errors import ApiError, not_found
 from rapportkit.identity import Identity
@@ -129,7 +129,7 @@ class ImportRunner:
     def fail_stale(self, held: set[tuple[str, str]]) -> int:
         """Mark failed the active jobs that no gateway has refreshed within the stale period."""
         limit = now() - timedelta(seconds=self.settings.stale_seconds)
-        with unit_of_work(self.factory) as session:
+        with read_session(self.factory) as session:
             rows = session.execute(select(ImportJob.tenant_id, ImportJob.job_id).where(
                 ImportJob.status.in_(ACTIVE), ImportJob.updated_at < limit)).tuples().all()
         stale = [key for key in rows if key not in held]
@@ -226,18 +226,30 @@ class ImportRunner:
             await asyncio.to_thread(self._update, job, **values)
 
     def _rejections(self, job: Pending) -> list[dict[str, Any]]:
-        with unit_of_work(self.factory) as session:
+        with read_session(self.factory) as session:
             row = session.get(ImportJob, job.key)
             return list(row.rejections or []) if row else []
 
     # -- reading a job
 
+    def _abandoned(self, job: ImportJob) -> bool:
+        """An active job that no gateway has refreshed within the stale period, and not this one's."""
+        stale = now() - timedelta(seconds=self.settings.stale_seconds)
+        return job.status in ACTIVE and aware(job.updated_at) < stale and not self.holds(job.tenant_id, job.job_id)
+
     def read(self, caller: Identity, job_id: str, params: PageParams) -> ImportJobRead:
+        """The job as stored; a job its gateway abandoned is marked failed first (a short write,
+        and only then: a status read does not wait for the writers)."""
+        with read_session(self.factory) as session:
+            job = session.get(ImportJob, (caller.tenant_id, job_id))
+            if job is None:
+                raise not_found(f"import job {job_id!r}")
+            if not self._abandoned(job):
+                return job_body(job, params)
         with unit_of_work(self.factory) as session:
             job = session.get(ImportJob, (caller.tenant_id, job_id))
             if job is None:
                 raise not_found(f"import job {job_id!r}")
-            stale = now() - timedelta(seconds=self.settings.stale_seconds)
-            if job.status in ACTIVE and aware(job.updated_at) < stale and not self.holds(job.tenant_id, job_id):
+            if self._abandoned(job):  # again, under the write lock
                 job.status, job.error, job.updated_at = "failed", INTERRUPTED, now()
             return job_body(job, params)

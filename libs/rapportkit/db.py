@@ -4,7 +4,11 @@ Service functions take a `Session` and never commit; `unit_of_work` commits once
 request or an event handler, so a state change and its outbox row are committed together.
 `read_session` is the other way in: a read-only snapshot, so a read of several statements sees one
 committed state even while a consumer commits between them.
-SQLite (the embedded default) gets WAL, a busy timeout and real SAVEPOINT support.
+SQLite (the embedded default) gets WAL, a busy timeout and real SAVEPOINT support. Its writers
+(`unit_of_work`) begin with BEGIN IMMEDIATE, taking the database's one write lock up front, so two
+writers queue at BEGIN instead of failing when a read lock cannot be upgraded; its readers
+(`read_session`) begin a DEFERRED transaction (plain BEGIN) that reads the WAL snapshot of its first
+statement and never takes the write lock, so a read never waits for a writer.
 """
 
 from __future__ import annotations
@@ -34,9 +38,16 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+# The execution option `read_session` sets on its connection before the transaction begins: the
+# SQLite `begin` listener reads it from the connection to begin a reader's transaction, not a writer's.
+READ_ONLY_OPTION = "rapport_read_only"
+
+
+def make_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 30.0) -> Engine:
+    """The engine of one database. `busy_timeout` (SQLite): how long a writer waits for the write
+    lock before failing with "database is locked"."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -44,13 +55,20 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # query_only is a property of the pooled DBAPI connection: set on every begin, so a
+            # writer never inherits it from the read that used the connection before
+            if conn.get_execution_options().get(READ_ONLY_OPTION):
+                conn.exec_driver_sql("PRAGMA query_only=ON")  # a write through a read session fails
+                conn.exec_driver_sql("BEGIN")  # DEFERRED: the WAL snapshot, no write lock
+            else:
+                conn.exec_driver_sql("PRAGMA query_only=OFF")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
@@ -76,16 +94,21 @@ def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
 
 @contextmanager
 def read_session(factory: SessionFactory) -> Iterator[Session]:
-    """A session for reads: on PostgreSQL one REPEATABLE READ, READ ONLY transaction, so every
-    statement of the read sees the same snapshot (under the default READ COMMITTED, a consumer's
-    commit between two statements of one read could pair rows from before it with rows from after
-    it). A write through it fails; writes use `unit_of_work`. SQLite transactions are serialisable
-    already."""
+    """A session for reads: one read-only transaction whose statements all see the same snapshot
+    (under PostgreSQL's default READ COMMITTED, a consumer's commit between two statements of one
+    read could pair rows from before it with rows from after it). A write through it fails; writes
+    use `unit_of_work`.
+
+    PostgreSQL: REPEATABLE READ, READ ONLY. SQLite: a DEFERRED transaction (see `make_engine`),
+    which in WAL mode reads the snapshot of its first statement until it ends and never takes the
+    write lock, so it neither waits for a writer nor makes one wait."""
     session = factory()
     try:
+        options: dict[str, Any] = {READ_ONLY_OPTION: True}
         if session.get_bind().dialect.name == "postgresql":
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ",
-                                                  "postgresql_readonly": True})
+            options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        # the options are on the connection before its transaction begins (the `begin` event sees them)
+        session.connection(execution_options=options)
         yield session
     finally:
         session.close()
