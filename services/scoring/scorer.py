@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
-from rapportkit.db import SessionFactory, insert_ignore, read_session, unit_of_work
+from rapportkit.db import SessionFactory, dialect_insert, read_session, table_of, unit_of_work
 from rapportkit.envelope import Event, new_event
 from rapportkit.metrics import metrics
 from services.scoring import current
@@ -74,23 +74,34 @@ def occurrence_day(evidence: dict[str, Any], scored: date) -> date:
     return scored
 
 
-def raise_alerts(session: Session, tenant_id: str, rep_id: str, score: Score) -> int:
-    raised = 0
-    for finding in score.findings:
-        for key, evidence in finding.occurrences:
-            occurrence = _digest([finding.kind, key])
-            day = occurrence_day(evidence, score.day)
-            values = {"tenant_id": tenant_id, "rep_id": rep_id, "kind": finding.kind, "occurrence": occurrence,
-                      "day": day, "evidence": evidence, "raised_at": datetime.now(UTC)}
-            if insert_ignore(session, AlertRow, values, keys=["tenant_id", "rep_id", "kind", "occurrence"]):
-                raised += 1
-                outbox.add(session, new_event(
-                    type="rapport.scoring.alert.raised", tenant_id=tenant_id, source=SOURCE,
-                    id=f"alert-{_digest([tenant_id, rep_id, occurrence])[:32]}",
-                    time=datetime.combine(day, datetime.max.time(), tzinfo=UTC),
-                    data={"rep_id": rep_id, "kind": finding.kind, "evidence": evidence,
-                          "date": day.isoformat(), "penalty": finding.penalty}))
-    return raised
+def alert_rows(tenant_id: str, rep_id: str, score: Score) -> list[dict[str, Any]]:
+    """An `alert` row for each dark-side occurrence the score found."""
+    return [{"tenant_id": tenant_id, "rep_id": rep_id, "kind": finding.kind, "occurrence": _digest([finding.kind, key]),
+             "day": occurrence_day(evidence, score.day), "evidence": evidence, "raised_at": datetime.now(UTC),
+             "penalty": finding.penalty}
+            for finding in score.findings for key, evidence in finding.occurrences]
+
+
+def raise_alerts(session: Session, candidates: list[dict[str, Any]]) -> list[Event]:
+    """Store the occurrences not raised before (the first found of each wins) in one statement per
+    500; a `scoring.alert.raised` for each of them."""
+    first: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for row in candidates:
+        first.setdefault((row["tenant_id"], row["rep_id"], row["kind"], row["occurrence"]), row)
+    rows = list(first.values())
+    table, insert = table_of(AlertRow), dialect_insert(session)
+    raised: set[tuple[str, str, str, str]] = set()
+    for start in range(0, len(rows), 500):
+        chunk = [{k: v for k, v in row.items() if k != "penalty"} for row in rows[start:start + 500]]
+        raised.update((t, r, k, o) for t, r, k, o in session.execute(insert(table).values(chunk).on_conflict_do_nothing(
+            index_elements=["tenant_id", "rep_id", "kind", "occurrence"]).returning(
+            table.c.tenant_id, table.c.rep_id, table.c.kind, table.c.occurrence)))
+    return [new_event(type="rapport.scoring.alert.raised", tenant_id=row["tenant_id"], source=SOURCE,
+                      id=f"alert-{_digest([row['tenant_id'], row['rep_id'], row['occurrence']])[:32]}",
+                      time=datetime.combine(row["day"], datetime.max.time(), tzinfo=UTC),
+                      data={"rep_id": row["rep_id"], "kind": row["kind"], "evidence": row["evidence"],
+                            "date": row["day"].isoformat(), "penalty": row["penalty"]})
+            for key, row in first.items() if key in raised]
 
 
 def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], today: date) -> None:
@@ -113,6 +124,7 @@ def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], t
         ScoreRow.tenant_id == tenant_id, ScoreRow.rep_id.in_(sorted(wanted)),
         ScoreRow.day.in_(sorted({d for days in dirty.values() for d in days}))))}
     events: list[Event] = []
+    alerts: list[dict[str, Any]] = []
     kept: dict[str, Score] = {}
     gone: list[str] = []
     for rep, days in wanted.items():
@@ -123,13 +135,13 @@ def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], t
             if day in dirty[rep]:
                 event = publish_score(tenant_id, rep, score, published.get((rep, day)), session)
                 events.extend([event] if event else [])
-                raise_alerts(session, tenant_id, rep, score)
+                alerts.extend(alert_rows(tenant_id, rep, score))
             if day == today:
                 if in_view:
                     kept[rep] = score
                 else:
                     gone.append(rep)
-    outbox.add_many(session, events)
+    outbox.add_many(session, events + raise_alerts(session, alerts))
     current.keep(session, tenant_id, kept, stamp, settings)
     current.drop(session, tenant_id, gone)
 
