@@ -696,19 +696,23 @@ def wait_applied(base_url: str, token: str, demo: DemoSet, *, timeout: float = 1
                  progress: Callable[[str], None] | None = None) -> None:
     """Wait until the services have applied the data set: every rep on the leaderboard, every
     account placed, every closed opportunity reported, every planned alert raised, and the
-    leaderboard unchanged between two reads."""
+    leaderboard unchanged for 8 s (longer than the scorer takes to rebuild today's board after the
+    last change of buying centres: docs/scoring.md)."""
     deadline = time.monotonic() + timeout
     missing = "everything"
     previous: Any = None
+    steady_since = time.monotonic()
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
         while time.monotonic() < deadline:
             missing = _missing(client, demo)
             if not missing:
                 board = client.get("/v1/leaderboard", params={"limit": 1000}).json()
-                if board == previous:
+                if board != previous:
+                    previous, steady_since = board, time.monotonic()
+                elif time.monotonic() - steady_since >= 8:
                     return
-                previous, missing = board, "the leaderboard still changing"
+                missing = "the leaderboard still changing"
             if progress:
                 progress(f"  waiting for the services to apply the demo data ({missing})")
             time.sleep(2)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from rapportkit.db import insert_ignore, table_of, utc
@@ -48,6 +48,7 @@ def connection(session: Session, event: Event) -> list[Event]:
     key, at = require_person_key(event), parse_time(event["time"])
     transition = event["type"].rsplit(".", 1)[1]
     pk = (tenant, data["rep_id"], key)
+    session.info.setdefault(TOUCHED, set()).add(pk)
     with session.no_autoflush:
         row: ConnectionRow = _locked(session, ConnectionRow, pk, {
             "tenant_id": tenant, "rep_id": data["rep_id"], "person_key": key, "status": C.PENDING})
@@ -66,26 +67,29 @@ def minutes_between(start: datetime | None, end: datetime) -> float | None:
     return round((end - start).total_seconds() / 60, 2)
 
 
-PRELOADED = "network.connections_preloaded"
+PRELOADED = "network.connections"  # Session.info: the connections of the request's messages, loaded at once
+TOUCHED = "network.connections_touched"  # Session.info: connections an event of the request changed
 
 
 def _connection_of(session: Session, tenant: str, rep: str, key: str) -> ConnectionRow | None:
     """The rep's connection with the person, without a query per message: the first message of a
-    request loads the connections of all its messages at once; a connection an earlier event of the
-    request created or changed is in the session already (the identity map holds every row loaded)."""
+    request loads the connections of all its messages at once (held here: the session's identity map
+    keeps unchanged rows only weakly); one an earlier event of the request changed is read again."""
     batch = batch_of(session)
-    if not batch:  # a handler called on its own
-        return session.get(ConnectionRow, (tenant, rep, key))
-    if not session.info.get(PRELOADED):
-        session.info[PRELOADED] = True
+    pk = (tenant, rep, key)
+    if not batch or pk in session.info.get(TOUCHED, ()):
+        return session.get(ConnectionRow, pk)
+    if PRELOADED not in session.info:
         pairs = sorted({(e["tenantid"], e["data"]["rep_id"], require_person_key(e)) for e in batch
                         if e["type"] in MESSAGE_TYPES})
+        loaded: dict[tuple[str, str, str], ConnectionRow] = {}
         for start in range(0, len(pairs), 500):
-            session.scalars(select(ConnectionRow).where(tuple_(
-                ConnectionRow.tenant_id, ConnectionRow.rep_id, ConnectionRow.person_key).in_(pairs[start:start + 500])
-            )).all()
-    found = session.identity_map.get(inspect(ConnectionRow).identity_key_from_primary_key((tenant, rep, key)))
-    return found if isinstance(found, ConnectionRow) else None
+            loaded.update(((r.tenant_id, r.rep_id, r.person_key), r) for r in session.scalars(
+                select(ConnectionRow).where(tuple_(ConnectionRow.tenant_id, ConnectionRow.rep_id,
+                                                   ConnectionRow.person_key).in_(pairs[start:start + 500]))))
+        session.info[PRELOADED] = loaded
+    found: ConnectionRow | None = session.info[PRELOADED].get(pk)
+    return found
 
 
 def message(session: Session, event: Event) -> list[Event]:

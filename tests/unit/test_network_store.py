@@ -117,6 +117,17 @@ def test_explicit_flag_and_messages_without_text(factory: SessionFactory) -> Non
     assert "is_pitch" not in published(factory, received["id"])["data"]  # inbound messages are not classified
 
 
+def test_messages_of_a_later_request_read_the_stored_connection(factory: SessionFactory) -> None:
+    rep = new_rep()
+    ingest(factory, ev("network.connection.accepted", "2026-03-02T09:00:00Z", rep_id=rep, person=person("di")),
+           ev("network.connection.accepted", "2026-03-02T10:00:00Z", rep_id=rep, person=person("ed")))
+    later = [ev("network.message.sent", f"2026-03-02T1{n}:30:00Z", rep_id=rep, conversation_id=f"c{n}",
+                person=person(who), channel="linkedin", text="Hello") for n, who in enumerate(["di", "ed", "fy"])]
+    ingest(factory, *later)  # one request: its messages' connections are loaded at once
+    delays = [published(factory, m["id"])["data"]["minutes_since_connection_accepted"] for m in later]
+    assert delays == [90.0, 90.0, None]
+
+
 def test_message_before_the_acceptance_has_no_delay(factory: SessionFactory) -> None:
     rep = new_rep()
     ingest(factory, ev("network.connection.accepted", "2026-03-02T09:00:00Z", rep_id=rep, person=person("cy")))
