@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast, overload
 
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, select, text
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -132,6 +134,47 @@ def insert_ignore(session: Session, model: Model, values: dict[str, Any], *, key
     stmt = (dialect_insert(session)(table).values(**values).on_conflict_do_nothing(index_elements=keys)
             .returning(table.c[keys[0]]))  # rowcount is not reliable here on every driver
     return session.execute(stmt).first() is not None
+
+
+_MANY: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, conflict: list[str],
+                returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+    """INSERT … ON CONFLICT (`conflict`) DO NOTHING of many rows (all with the same keys); the
+    `returning` columns of the rows inserted.
+
+    PostgreSQL: one statement per 5000 rows whose text never changes, the rows travelling as one
+    array per column through `unnest`, so SQLAlchemy compiles it and psycopg parses it once per
+    process (a VALUES list of 500 rows was compiled and parsed anew for every batch: a quarter of a
+    service's ingest time). SQLite: VALUES lists of 500 rows."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    found: list[tuple[Any, ...]] = []
+    if session.get_bind().dialect.name != "postgresql":
+        for start in range(0, len(rows), 500):
+            stmt = sqlite_insert(table).values(list(rows[start:start + 500])).on_conflict_do_nothing(
+                index_elements=conflict)
+            if returning:
+                found.extend(tuple(r) for r in session.execute(stmt.returning(*(table.c[c] for c in returning))))
+            else:
+                session.execute(stmt)
+        return found
+    key = (table.name, tuple(names), tuple(conflict), tuple(returning))
+    many = _MANY.get(key)
+    if many is None:
+        arrays = func.unnest(*(sql_cast(bindparam(f"many_{n}"), ARRAY(table.c[n].type)) for n in names)
+                             ).table_valued(*names).render_derived(name="many")
+        built = pg_insert(table).from_select(names, select(*(arrays.c[n] for n in names))).on_conflict_do_nothing(
+            index_elements=conflict)
+        many = _MANY[key] = built.returning(*(table.c[c] for c in returning)) if returning else built
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start:start + 5000]
+        result = session.execute(many, {f"many_{n}": [r[n] for r in chunk] for n in names})
+        if returning:
+            found.extend(tuple(r) for r in result)
+    return found
 
 
 @overload

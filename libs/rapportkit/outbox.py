@@ -13,6 +13,7 @@ live event never queues behind an import (docs/architecture.md, "Lanes").
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -29,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from rapportkit import jsonutil
-from rapportkit.db import Base, dialect_insert, insert_ignore, notify, table_of
+from rapportkit.db import Base, insert_ignore, insert_many, notify, table_of
 from rapportkit.envelope import Event, event_type, partition_key
 
 CHANNEL = "rapport_outbox"  # notified when rows are staged (rapportkit.db.notify): the relay wakes at once
@@ -78,18 +79,12 @@ def add(session: Session, event: Event, *, lane: str = LIVE) -> bool:
 
 
 def add_many(session: Session, events: list[Event], *, lane: str = LIVE) -> int:
-    """Stage many events in one statement per 500, in order; events already here are skipped."""
+    """Stage many events at once, in order; events already here are skipped."""
     if not events:
         return 0
     notify(session, CHANNEL)
-    insert = dialect_insert(session)
-    added = 0
-    for start in range(0, len(events), 500):
-        rows = [_values(e, lane) for e in events[start:start + 500]]
-        stmt = (insert(table_of(OutboxRow)).values(rows)
-                .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]).returning(OutboxRow.seq))
-        added += len(session.execute(stmt).all())
-    return added
+    return len(insert_many(session, table_of(OutboxRow), [_values(e, lane) for e in events],
+                           conflict=["tenant_id", "event_id"], returning=["seq"]))
 
 
 def known_ids(session: Session, tenant_id: str, event_ids: list[str]) -> set[str]:
@@ -102,16 +97,28 @@ def known_ids(session: Session, tenant_id: str, event_ids: list[str]) -> set[str
     return found
 
 
-def due(session: Session, limit: int, *, lane: str) -> list[OutboxRow]:
+class Due(NamedTuple):
+    """What the relay needs of a row to publish it (plain columns: no ORM object per event)."""
+
+    seq: int
+    event_id: str
+    topic: str
+    key: str
+    payload: bytes
+    lane: str
+
+
+def due(session: Session, limit: int, *, lane: str) -> list[Due]:
     """The lane's rows ready to publish, oldest first; locked (SKIP LOCKED) so relays can run side by side."""
     now = utcnow()
-    stmt = (select(OutboxRow)
+    stmt = (select(OutboxRow.seq, OutboxRow.event_id, OutboxRow.topic, OutboxRow.key, OutboxRow.payload,
+                   OutboxRow.lane)
             .where(OutboxRow.state.in_((PENDING, FAILED)), OutboxRow.lane == lane)
             .where((OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
             .order_by(OutboxRow.seq).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.scalars(stmt))
+    return [Due(*row) for row in session.execute(stmt)]
 
 
 def mark_published(session: Session, seqs: list[int]) -> None:
@@ -121,7 +128,8 @@ def mark_published(session: Session, seqs: list[int]) -> None:
                         .execution_options(synchronize_session=False))  # no matching in Python per row
 
 
-def mark_failed(session: Session, row: OutboxRow, error: str) -> None:
+def mark_failed(session: Session, seq: int, error: str) -> None:
+    row = session.get_one(OutboxRow, seq)
     row.attempts += 1
     row.state = FAILED
     row.last_error = error[:2000]

@@ -62,7 +62,7 @@ class OutboxRelay:
                     sent.append(row.seq)
                     self.metrics.published.labels(row.topic).inc()
                 except Exception as exc:  # noqa: BLE001 - any send error is retried later
-                    outbox.mark_failed(session, row, repr(exc))
+                    outbox.mark_failed(session, row.seq, repr(exc))
                     self.metrics.publish_errors.inc()
                     log.warning("outbox publish failed", extra={"fields": {"event_id": row.event_id,
                                                                             "error": repr(exc)}})
