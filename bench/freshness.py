@@ -1,6 +1,6 @@
 """Freshness under load: single events posted one at a time for one rep while a background poster
 sends BENCH_BACKGROUND_RATE (500) events/s for other reps; the time until the rep's score shows
-each one."""
+each one (BENCH_FRESHNESS probes, for at most BENCH_FRESHNESS_SECONDS)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.common import BACKGROUND_RATE, FRESHNESS, REPS, event, profile_view, wait_visible
+from bench.common import BACKGROUND_RATE, FRESHNESS, REPS, env_int, event, profile_view, progress, scrape, wait_visible
 from rapportkit import jsonutil
 from stack.processes import Stack
+
+PROBE_TIMEOUT = env_int("BENCH_PROBE_TIMEOUT", 60)
+PROBE_SECONDS = env_int("BENCH_FRESHNESS_SECONDS", 180)
 
 
 @dataclass
@@ -24,6 +27,7 @@ class BackgroundLoad:
     token: str
     rate: int = BACKGROUND_RATE
     posted: int = 0
+    behind: float = 0.0  # seconds of schedule given up because the gateway answered too slowly
     errors: list[str] = field(default_factory=list)
     _halt: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -47,10 +51,14 @@ class BackgroundLoad:
                     self.posted += len(batch)
                 else:
                     self.errors.append(r.text[:200])
-                # keep to the schedule; a slow answer is caught up by the next ticks
+                # keep to the schedule; a slow answer is caught up by the next ticks, but a load the
+                # pipeline cannot take is not made up for later (no bursts: it stays a steady load)
                 ahead = self._started + n / self.rate - time.perf_counter()
                 if ahead > 0:
                     self._halt.wait(min(ahead, tick))
+                elif ahead < -1:
+                    self.behind += -ahead
+                    n = round((time.perf_counter() - self._started) * self.rate)
 
     def achieved(self) -> float:
         return self.posted / max(time.perf_counter() - self._started, 1e-9)
@@ -61,21 +69,54 @@ class BackgroundLoad:
             self._thread.join(timeout=60)
 
 
-def probes(gateway_url: str, token: str, count: int = FRESHNESS) -> list[float]:
-    """`count` profile views of one fresh rep, one at a time: seconds until each is in the score."""
+def probes(gateway_url: str, token: str, count: int = FRESHNESS, limit: float = PROBE_SECONDS) -> list[float]:
+    """Up to `count` profile views of one fresh rep, one at a time, for at most `limit` seconds:
+    seconds until each is in the score. A probe not seen within PROBE_TIMEOUT counts as that long
+    (the pipeline is behind its load: the percentiles are then lower bounds)."""
     rep = f"fresh-{uuid.uuid4().hex[:6]}"
     latencies: list[float] = []
-    with httpx.Client(base_url=gateway_url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as c:
+    phase = time.perf_counter()
+    with httpx.Client(base_url=gateway_url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
         for n in range(count):
+            if latencies and time.perf_counter() - phase > limit:
+                progress(f"  stopped after {len(latencies)} probes ({limit:.0f} s)")
+                break
             started = time.perf_counter()
             if c.post("/v1/events", json=profile_view(rep, n)).status_code != 202:
                 raise RuntimeError("the gateway refused a freshness probe")
-            latencies.append(wait_visible(c, rep, n + 1, started))
+            try:
+                latencies.append(wait_visible(c, rep, n + 1, started, timeout=PROBE_TIMEOUT))
+            except RuntimeError:
+                progress(f"  a probe was not in the score after {PROBE_TIMEOUT} s; counted as {PROBE_TIMEOUT} s")
+                latencies.append(float(PROBE_TIMEOUT))
     return latencies
 
 
+def drain(stack: Stack, base: float, expected: float, timeout: float = 900) -> None:
+    """Wait until scoring has applied `expected` events since its counter read `base`."""
+    started = time.perf_counter()
+    last = 0.0
+    with httpx.Client(timeout=10) as c:
+        while (done := applied(c, stack) - base) < expected:
+            now = time.perf_counter() - started
+            if now > timeout:
+                raise RuntimeError(f"scoring applied {done:.0f} of {expected:.0f} events in {timeout:.0f} s")
+            if now - last > 5:
+                progress(f"  draining the load: {done:,.0f} of {expected:,.0f} applied ({now:.0f} s)")
+                last = now
+            time.sleep(0.5)
+
+
+def applied(c: httpx.Client, stack: Stack) -> float:
+    return scrape(c, stack.procs["scoring-worker"].port, "scoring_events_consumed_total",
+                  lambda lb: lb.get("outcome") == "applied")
+
+
 def under_load(stack: Stack, token: str) -> tuple[list[float], float]:
-    """Freshness probes while the background load runs; returns the latencies and the load achieved."""
+    """Freshness probes while the background load runs; returns the latencies and the load achieved.
+    Waits for scoring to apply the whole load before returning (the next phase starts quiet)."""
+    with httpx.Client(timeout=10) as c:
+        base = applied(c, stack)
     load = BackgroundLoad(stack.gateway_url, token)
     load.start()
     try:
@@ -85,4 +126,7 @@ def under_load(stack: Stack, token: str) -> tuple[list[float], float]:
         load.stop()
     if load.errors:
         raise RuntimeError(f"the gateway refused background batches: {load.errors[:3]}")
-    return latencies, load.achieved()
+    rate = load.achieved()
+    progress(f"  background load: {load.posted:,} events at {rate:,.0f} events/s")
+    drain(stack, base, load.posted + len(latencies))
+    return latencies, rate

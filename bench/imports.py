@@ -161,7 +161,7 @@ def run_import(stack: Stack, token: str, rows: int, timeout: float = 1800) -> Im
                 if now > timeout:
                     raise RuntimeError(f"the import was not applied within {timeout:.0f} s: {job}")
                 done = applied() - base
-                if done > 0 and not probing:
+                if not probing and int(str(job.get("events_accepted") or 0)) > 0:
                     probing = True
                     for t in threads:
                         t.start()

@@ -3,7 +3,8 @@
 `py-spy record --format raw --nonblocking` runs beside each process until the phase ends (SIGINT
 makes it write its collapsed stacks); each is kept as var/bench/profiles/<process>.txt and drawn as
 a flame graph, var/bench/profiles/<process>.svg. The summary names the busiest processes (most
-samples of a busy thread; idle threads are not sampled) and their top functions by own samples.
+samples of a working thread: py-spy leaves idle threads out, and samples whose own frame blocks in
+select, a wait or a sleep are set aside) and their top functions by own samples.
 Profiling failing (no py-spy, ptrace refused) is reported and never fails the bench.
 """
 
@@ -25,6 +26,8 @@ from bench.common import ROOT
 
 RATE = int(os.environ.get("BENCH_PROFILE_RATE", "40"))
 _FRAME = re.compile(r"^(.*) \((.*?)(?::\d+)?\)$")
+WAITS = frozenset({"select", "poll", "wait", "sleep", "acquire", "_wait_for_tstate_lock", "wait_for", "accept", "get"})
+BLOCKING_MODULES = ("selectors.py", "threading.py", "queue.py", "time.py", "socket.py")
 
 
 def py_spy() -> str | None:
@@ -55,11 +58,26 @@ def read_stacks(path: Path) -> list[tuple[list[str], int]]:
     return stacks
 
 
-def top_self(stacks: list[tuple[list[str], int]], n: int = 5) -> list[tuple[str, int]]:
+def waiting(frame: str) -> bool:
+    """A leaf frame that blocks in select, a lock or condition wait or a sleep (py-spy does not
+    always see such a thread as idle). A database driver waiting for its server is work."""
+    m = _FRAME.match(frame)
+    if not m:
+        return False
+    func, path = m.group(1).rsplit(".", 1)[-1], m.group(2)
+    return func in WAITS and (path.endswith(BLOCKING_MODULES) or "asyncio/" in path)
+
+
+def top_self(stacks: list[tuple[list[str], int]], n: int = 5) -> tuple[list[tuple[str, int]], int]:
+    """The `n` functions with the most own samples, blocking ones aside; and the blocking samples."""
     own: Counter[str] = Counter()
+    blocked = 0
     for frames, count in stacks:
-        own[short_frame(frames[-1])] += count
-    return own.most_common(n)
+        if waiting(frames[-1]):
+            blocked += count
+        else:
+            own[short_frame(frames[-1])] += count
+    return own.most_common(n), blocked
 
 
 @dataclass
@@ -117,6 +135,7 @@ class Profiler:
     problems: list[str] = field(default_factory=list)
     samples: dict[str, int] = field(default_factory=dict)
     tops: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    blocked: dict[str, int] = field(default_factory=dict)
 
     def start(self, procs: dict[str, int]) -> None:
         exe = py_spy()
@@ -155,14 +174,16 @@ class Profiler:
                 continue
             stacks = read_stacks(raw)
             self.samples[name] = sum(c for _, c in stacks)
-            self.tops[name] = top_self(stacks)
+            self.tops[name], self.blocked[name] = top_self(stacks)
             (self.out_dir / f"{name}.svg").write_text(flame_svg(stacks, f"{name} (py-spy, {RATE} Hz)"))
 
     def report(self, busiest: int = 4) -> list[str]:
         lines = [f"  flame graphs: {self.out_dir}/<process>.svg (collapsed stacks: <process>.txt)"]
         lines += [f"  profiling problem: {p}" for p in self.problems]
-        for name in sorted(self.samples, key=lambda n: -self.samples[n])[:busiest]:
+        working = {n: self.samples[n] - self.blocked[n] for n in self.samples}
+        for name in sorted(working, key=lambda n: -working[n])[:busiest]:
             total = max(self.samples[name], 1)
-            lines.append(f"  {name}: {self.samples[name]} busy samples; top functions by own samples:")
+            lines.append(f"  {name}: {working[name]} working samples ({self.blocked[name]} more blocked in "
+                         f"select/wait/sleep); top functions by own samples:")
             lines += [f"    {count * 100 / total:5.1f}%  {func}" for func, count in self.tops[name]]
         return lines

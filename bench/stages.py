@@ -8,8 +8,9 @@ The stages, in pipeline order:
 - scoring consumer apply: `scoring_events_consumed_total{outcome="applied"}`;
 - scorer: `scoring_rep_days_scored_total` (rep-days; done when it stops moving after the apply).
 
-A sampler thread reads the counters every 0.2 s. A stage's rate is its events over its own span:
-from the sample where its counter first moved to the one where it reached the total. A stage fed
+A sampler thread reads the counters every 0.2 s. A stage's rate is over its own span: the events it
+counted after the sample where its counter first moved, up to the sample where it reached the
+total, over that time. A stage fed
 by a slower one upstream can go no faster than its feeder, so the bottleneck is the most upstream
 stage within 10 % of the lowest rate.
 """
@@ -35,14 +36,16 @@ class Stage:
     name: str
     unit: str
     count: float = 0.0
-    first: float | None = None  # seconds since the phase started
+    first: float | None = None  # seconds since the phase started: the sample where it first moved
     done: float | None = None
+    at_first: float = 0.0  # its count at that sample (a stage commits in batches)
 
     def rate(self) -> float:
         if self.first is None or self.done is None:
             return float("nan")
-        # a stage that finished within one sample still took at least that long
-        return self.count / max(self.done - self.first, 0.2)
+        if self.done - self.first < 0.2:  # all within one sample
+            return self.count / 0.2
+        return (self.count - self.at_first) / (self.done - self.first)
 
 
 def counters(stack: Stack) -> dict[str, Counter]:
@@ -112,7 +115,7 @@ class StageSampler:
                 continue
             stage = self.stages[name]
             if value > 0 and stage.first is None:
-                stage.first = max(0.0, now - self.interval / 2)
+                stage.first, stage.at_first = now, value
             if name == "scorer":
                 if value > self._last.get(name, 0.0):
                     stage.done, stage.count = now, value
@@ -139,7 +142,7 @@ class StageSampler:
 
 
 def rates(stages: dict[str, Stage], events: int) -> dict[str, float]:
-    """Events/s of each stage; the scorer's in events of the phase (its rep-days cover them all)."""
+    """Events/s of each stage; the scorer's is the phase's events over its span (its rep-days cover them)."""
     out: dict[str, float] = {}
     for name, stage in stages.items():
         if name == "scorer" and stage.first is not None and stage.done is not None:
