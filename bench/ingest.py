@@ -99,6 +99,7 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         progress("bench: replay into a new consumer group")
         r = replay.replay(stack, bootstrap, f"{db}_scoring_replay", PORT_BASE + 31)
         figures.replay = r.rate
+        progress(f"  replay: {r.consumed:,} events in {r.seconds:.1f} s, {r.rate:,.0f} events/s")
         figures.replay_note = (f"{r.consumed:,} of {r.messages:,} messages in {r.seconds:.1f} s after "
                                f"{r.startup_seconds:.1f} s start-up" + ("" if r.complete else "; stopped early"))
         progress(f"bench: freshness, {FRESHNESS} single events under a background load")
@@ -131,7 +132,7 @@ def sqlite_phase(bootstrap: str, token: str, figures: summary.Figures) -> None:
         rss.start()
         progress(f"bench: SQLite, {SQLITE_IMPORT_ROWS}-row LinkedIn import beside score reads")
         run = imports.run_import(stack, token, SQLITE_IMPORT_ROWS)
-        figures.reads_sqlite, figures.import_rate_sqlite = run.reads, run.apply_rate
+        figures.reads_sqlite, figures.live_sqlite, figures.import_rate_sqlite = run.reads, run.live, run.apply_rate
         progress(f"  {run.events} events posted in {run.posted_seconds:.1f} s, applied in {run.applied_seconds:.1f} s")
     finally:
         rss.stop()
@@ -149,7 +150,8 @@ def main() -> int:
     figures = summary.Figures(sizes={"events": EVENTS, "batch": BATCH, "clients": CLIENTS,
                                      "freshness_probes": FRESHNESS, "import_rows": IMPORT_ROWS,
                                      "sqlite_import_rows": SQLITE_IMPORT_ROWS, "query_reps": queries.REPS,
-                                     "query_events": queries.EVENTS, "cores": os.cpu_count() or 0})
+                                     "query_events": queries.EVENTS, "cores": os.cpu_count() or 0,
+                                     "profiled": int(PROFILE)})
     shutil.rmtree(OUT / "profiles", ignore_errors=True)
     profiler = Profiler(OUT / "profiles")
     postgres_phases(bootstrap, token, figures, profiler)

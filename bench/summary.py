@@ -33,6 +33,7 @@ class Figures:
     fresh: list[float] = field(default_factory=list)
     background_rate: float = math.nan
     live: list[float] = field(default_factory=list)
+    live_sqlite: list[float] = field(default_factory=list)
     reads_pg: list[float] = field(default_factory=list)
     reads_sqlite: list[float] = field(default_factory=list)
     import_rate_pg: float = math.nan
@@ -70,6 +71,7 @@ class Figures:
             "reads_during_import_p99_ms_postgres": number(ms(p99["postgres"])),
             "reads_during_import_p99_ms_sqlite": number(ms(p99["sqlite"])),
             "live_freshness_during_import_p50_ms": number(ms(percentile(self.live, 0.5))),
+            "live_freshness_during_import_p99_ms_sqlite": number(ms(percentile(self.live_sqlite, 0.99))),
             "import_apply_events_per_s_postgres": number(self.import_rate_pg),
             "import_apply_events_per_s_sqlite": number(self.import_rate_sqlite),
             "background_events_per_s": number(self.background_rate),
@@ -87,34 +89,36 @@ def write(figures: Figures, path: Path) -> dict[str, Any]:
     return data
 
 
-def fmt(value: Any, unit: str) -> str:
-    return "       n/a" if value is None else f"{value:>10,.0f} {unit}"
+def fmt(value: Any, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:,.0f}{' ' + unit if unit else ''}"
 
 
 def table(data: dict[str, Any], figures: Figures, path: Path) -> list[str]:
     s = figures.sizes
-    lines = [f"Rapport benchmark (PostgreSQL unless said, local Kafka 4.x KRaft, {os.cpu_count()} cores) — {path}",
-             f"  raw kafka-python producer            {fmt(data['raw_producer_msgs_per_s'], 'msgs/s')}"
-             "   (acks=all, same broker, same run)",
-             f"  end to end (gateway→scoring)         {fmt(data['e2e_events_per_s'], 'events/s')}"
-             f"   ({s.get('events')} events in {figures.e2e_seconds:.1f} s)",
-             f"  ratio end-to-end / raw               {data['ratio'] or math.nan:>10.3f}",
-             f"  freshness p50 / p99 under load       {fmt(data['freshness_p50_ms'], 'ms')} / "
-             f"{data['freshness_p99_ms']} ms   ({len(figures.fresh)} probes, background "
-             f"{figures.background_rate:,.0f} events/s)",
-             f"  live freshness during import p99     {fmt(data['live_freshness_during_import_p99_ms'], 'ms')}"
-             f"   ({len(figures.live)} probes, {s.get('import_rows')}-row import)",
-             f"  reads during import p99 (worse)      {fmt(data['reads_during_import_p99_ms'], 'ms')}"
-             f"   (PostgreSQL {data['reads_during_import_p99_ms_postgres']} ms, {len(figures.reads_pg)} reads; "
-             f"SQLite {data['reads_during_import_p99_ms_sqlite']} ms, {len(figures.reads_sqlite)} reads, "
-             f"{s.get('sqlite_import_rows')}-row import)",
-             f"  import applied by scoring            {fmt(data['import_apply_events_per_s_postgres'], 'events/s')}"
-             f"   (SQLite {data['import_apply_events_per_s_sqlite'] or math.nan:,.0f} events/s)",
-             f"  leaderboard cold / p99               {fmt(data['leaderboard_cold_ms'], 'ms')} / "
-             f"{data['leaderboard_p99_ms']} ms   ({s.get('query_reps')} reps, {s.get('query_events')} events)",
-             f"  rep score read p99                   {fmt(data['score_read_p99_ms'], 'ms')}",
-             f"  replay (new consumer group)          {fmt(data['replay_events_per_s'], 'events/s')}"
-             f"   ({figures.replay_note})",
-             f"  peak RSS of the stack (no Kafka)     {fmt(data['peak_rss_mb'], 'MB')}"
-             f"   (SQLite stack {data['peak_rss_mb_sqlite']} MB)"]
+    rows = [
+        ("raw kafka-python producer", fmt(data["raw_producer_msgs_per_s"], "msgs/s"),
+         "acks=all, same broker, same run: the baseline"),
+        ("end to end (gateway→scoring)", fmt(data["e2e_events_per_s"], "events/s"),
+         f"{s.get('events')} events in {figures.e2e_seconds:.1f} s" + (", py-spy on" if s.get("profiled") else "")),
+        ("ratio end-to-end / raw", f"{data['ratio'] or math.nan:.3f}", ""),
+        ("freshness p50 / p99 under load", f"{fmt(data['freshness_p50_ms'])} / {fmt(data['freshness_p99_ms'], 'ms')}",
+         f"{len(figures.fresh)} probes, background {figures.background_rate:,.0f} events/s"),
+        ("live freshness during import p99", fmt(data["live_freshness_during_import_p99_ms"], "ms"),
+         f"{len(figures.live)} probes, {s.get('import_rows')}-row import; SQLite "
+         f"{fmt(data['live_freshness_during_import_p99_ms_sqlite'], 'ms')}"),
+        ("reads during import p99 (worse)", fmt(data["reads_during_import_p99_ms"], "ms"),
+         f"PostgreSQL {fmt(data['reads_during_import_p99_ms_postgres'], 'ms')} ({len(figures.reads_pg)} reads), "
+         f"SQLite {fmt(data['reads_during_import_p99_ms_sqlite'], 'ms')} ({len(figures.reads_sqlite)} reads, "
+         f"{s.get('sqlite_import_rows')}-row import)"),
+        ("import applied by scoring", fmt(data["import_apply_events_per_s_postgres"], "events/s"),
+         f"SQLite {fmt(data['import_apply_events_per_s_sqlite'], 'events/s')}"),
+        ("leaderboard cold / p99", f"{fmt(data['leaderboard_cold_ms'])} / {fmt(data['leaderboard_p99_ms'], 'ms')}",
+         f"{s.get('query_reps'):,} reps, {s.get('query_events'):,} events loaded"),
+        ("rep score read p99", fmt(data["score_read_p99_ms"], "ms"), ""),
+        ("replay (new consumer group)", fmt(data["replay_events_per_s"], "events/s"), figures.replay_note),
+        ("peak RSS of the stack (no Kafka)", fmt(data["peak_rss_mb"], "MB"),
+         f"SQLite stack {fmt(data['peak_rss_mb_sqlite'], 'MB')}"),
+    ]
+    lines = [f"Rapport benchmark (PostgreSQL unless said, local Kafka 4.x KRaft, {os.cpu_count()} cores) — {path}"]
+    lines += [f"  {name:<34} {value:>20}   {note}".rstrip() for name, value, note in rows]
     return lines
