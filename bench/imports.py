@@ -154,17 +154,14 @@ def run_import(stack: Stack, token: str, rows: int, timeout: float = 1800) -> Im
         started = time.perf_counter()
         job: dict[str, object] = {}
         last_report = 0.0
-        probing = False
+        for t in threads:  # from the upload on: parsing it is the gateway's work too
+            t.start()
         try:
             while True:
                 now = time.perf_counter() - started
                 if now > timeout:
                     raise RuntimeError(f"the import was not applied within {timeout:.0f} s: {job}")
                 done = applied() - base
-                if not probing and int(str(job.get("events_accepted") or 0)) > 0:
-                    probing = True
-                    for t in threads:
-                        t.start()
                 if errors:
                     raise RuntimeError(f"a probe failed: {errors[0]}")
                 if job.get("status") != "done":
