@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.common import BACKGROUND_RATE, FRESHNESS, REPS, env_int, event, profile_view, progress, scrape, wait_visible
+from bench.common import (
+    BACKGROUND_CLIENTS,
+    BACKGROUND_RATE,
+    FRESHNESS,
+    REPS,
+    env_int,
+    event,
+    profile_view,
+    progress,
+    scrape,
+    wait_visible,
+)
 from rapportkit import jsonutil
 from stack.processes import Stack
 
@@ -21,25 +32,32 @@ PROBE_SECONDS = env_int("BENCH_FRESHNESS_SECONDS", 180)
 
 @dataclass
 class BackgroundLoad:
-    """Posts `rate` events/s in batches of a tenth of a second through `POST /v1/events`."""
+    """`rate` events/s through `POST /v1/events` from `clients` threads, each posting a batch of a
+    tenth of a second of its share on schedule. A client whose answers come too slowly skips the
+    schedule it missed instead of catching up in bursts: the load stays steady, and `achieved()`
+    says what the gateway took."""
 
     gateway_url: str
     token: str
     rate: int = BACKGROUND_RATE
+    clients: int = BACKGROUND_CLIENTS
     posted: int = 0
-    behind: float = 0.0  # seconds of schedule given up because the gateway answered too slowly
     errors: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _halt: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
     _started: float = 0.0
 
     def start(self) -> None:
         self._started = time.perf_counter()
-        self._thread = threading.Thread(target=self._run, name="background-load", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, args=(k,), name=f"background-load-{k}", daemon=True)
+                         for k in range(self.clients)]
+        for t in self._threads:
+            t.start()
 
-    def _run(self) -> None:
-        tick, per_tick = 0.1, max(1, round(self.rate / 10))
+    def _run(self, k: int) -> None:
+        share = self.rate / self.clients
+        per_tick = max(1, round(share / 10))
         n = 0
         with httpx.Client(base_url=self.gateway_url, timeout=60,
                           headers={"Authorization": f"Bearer {self.token}"}) as c:
@@ -47,26 +65,24 @@ class BackgroundLoad:
                 batch = [event(f"bg-rep-{(n + i) % REPS}", n + i) for i in range(per_tick)]
                 n += per_tick
                 r = c.post("/v1/events", content=jsonutil.dumps(batch), headers={"Content-Type": "application/json"})
-                if r.status_code == 202:
-                    self.posted += len(batch)
-                else:
-                    self.errors.append(r.text[:200])
-                # keep to the schedule; a slow answer is caught up by the next ticks, but a load the
-                # pipeline cannot take is not made up for later (no bursts: it stays a steady load)
-                ahead = self._started + n / self.rate - time.perf_counter()
+                with self._lock:
+                    if r.status_code == 202:
+                        self.posted += len(batch)
+                    else:
+                        self.errors.append(r.text[:200])
+                ahead = self._started + n / share - time.perf_counter()
                 if ahead > 0:
-                    self._halt.wait(min(ahead, tick))
+                    self._halt.wait(ahead)
                 elif ahead < -1:
-                    self.behind += -ahead
-                    n = round((time.perf_counter() - self._started) * self.rate)
+                    n = round((time.perf_counter() - self._started) * share)
 
     def achieved(self) -> float:
         return self.posted / max(time.perf_counter() - self._started, 1e-9)
 
     def stop(self) -> None:
         self._halt.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
+        for t in self._threads:
+            t.join(timeout=60)
 
 
 def probes(gateway_url: str, token: str, count: int = FRESHNESS, limit: float = PROBE_SECONDS) -> list[float]:

@@ -16,7 +16,7 @@ Peak RSS of the stack's processes is sampled throughout (bench/rss.py). The figu
 written to var/bench/summary.json (bench/summary.py).
 
 Sizes: BENCH_EVENTS (20000), BENCH_BATCH (500), BENCH_CLIENTS (2), BENCH_FRESHNESS (50),
-BENCH_BACKGROUND_RATE (500), BENCH_IMPORT_ROWS (50000), BENCH_SQLITE_IMPORT_ROWS (15000),
+BENCH_BACKGROUND_RATE (500), BENCH_BACKGROUND_CLIENTS (4), BENCH_IMPORT_ROWS (50000), BENCH_SQLITE_IMPORT_ROWS (15000),
 BENCH_REPLAY_SECONDS (600), BENCH_QUERY_* (bench/queries.py). Ports: BENCH_PORT_BASE (18500; the
 gateway on BASE-20). BENCH_PROFILE=0 turns py-spy off.
 """

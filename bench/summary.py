@@ -110,7 +110,7 @@ def table(data: dict[str, Any], figures: Figures, path: Path) -> list[str]:
          f"PostgreSQL {fmt(data['reads_during_import_p99_ms_postgres'], 'ms')} ({len(figures.reads_pg)} reads), "
          f"SQLite {fmt(data['reads_during_import_p99_ms_sqlite'], 'ms')} ({len(figures.reads_sqlite)} reads, "
          f"{s.get('sqlite_import_rows')}-row import)"),
-        ("import applied by scoring", fmt(data["import_apply_events_per_s_postgres"], "events/s"),
+        ("import applied (from upload)", fmt(data["import_apply_events_per_s_postgres"], "events/s"),
          f"SQLite {fmt(data['import_apply_events_per_s_sqlite'], 'events/s')}"),
         ("leaderboard cold / p99", f"{fmt(data['leaderboard_cold_ms'])} / {fmt(data['leaderboard_p99_ms'], 'ms')}",
          f"{s.get('query_reps'):,} reps, {s.get('query_events'):,} events loaded"),
