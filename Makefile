@@ -37,7 +37,7 @@ unit: $(VENV)/.installed
 integration: setup
 	@$(PY) -m pytest tests/integration tests/e2e -q
 
-bench: setup ## ingest rate beside the raw Kafka producer rate, freshness, query p99 at 10k reps / 1M events
+bench: setup ## stage rates + bottleneck, py-spy flame graphs, freshness, import, replay, queries; var/bench/summary.json
 	@$(PY) -m bench.ingest
 
 infra-up: setup

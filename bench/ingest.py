@@ -1,203 +1,172 @@
-"""`make bench`: end-to-end ingest rate beside the raw Kafka producer rate, in one run.
+"""`make bench`: where the pipeline's time goes, in one run, beside the raw Kafka producer rate.
 
-1. Raw baseline: kafka-python producer (acks=all, idempotent — the project's producer settings)
-   sending events of the same size to a bench topic on the same broker.
-2. End to end: batches of events POSTed to the gateway by concurrent clients; the clock stops when
-   the scoring worker has applied every one (its Prometheus counter), so the figure covers
-   gateway → owning service + outbox → relay → Kafka → scoring consumer → read model.
-3. Freshness: single events posted one at a time; time until the rep's score shows each one.
-4. Queries: p50/p99 of the leaderboard and of a rep's score with 10k reps and 1M events loaded
-   (bench/queries.py).
+On PostgreSQL (fresh databases) and the local broker:
 
-Runs on PostgreSQL (fresh databases) and the local broker. Sizes: BENCH_EVENTS (default 20000),
-BENCH_BATCH (500), BENCH_CLIENTS (2), BENCH_FRESHNESS (50).
+1. Raw baseline: kafka-python producer, the project's settings, same-size events (bench/pipeline.py).
+2. End to end: batches POSTed to the gateway until scoring has applied every event, with the rate of
+   each stage from the processes' counters and the bottleneck named (bench/stages.py), and py-spy
+   on every process (bench/profile.py; flame graphs in var/bench/profiles/).
+3. Replay: a new consumer group rebuilds scoring from the topics (bench/replay.py).
+4. Freshness under a steady background load of 500 events/s (bench/freshness.py).
+5. A 50k-row LinkedIn import beside live probes and score reads (bench/imports.py).
+6. Queries with 10k reps and 1M events loaded (bench/queries.py).
+
+Then a second stack on the embedded default (SQLite) runs a smaller import beside score reads.
+Peak RSS of the stack's processes is sampled throughout (bench/rss.py). The figures are printed and
+written to var/bench/summary.json (bench/summary.py).
+
+Sizes: BENCH_EVENTS (20000), BENCH_BATCH (500), BENCH_CLIENTS (2), BENCH_FRESHNESS (50),
+BENCH_BACKGROUND_RATE (500), BENCH_BACKGROUND_CLIENTS (4), BENCH_IMPORT_ROWS (50000), BENCH_SQLITE_IMPORT_ROWS (15000),
+BENCH_REPLAY_SECONDS (600), BENCH_QUERY_* (bench/queries.py). Ports: BENCH_PORT_BASE (18500; the
+gateway on BASE-20). BENCH_PROFILE=0 turns py-spy off.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
+import shutil
 import statistics
 import sys
-import threading
 import time
-import uuid
 from pathlib import Path
-from typing import Any
 
-import httpx
-from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
-
-from bench import queries
+from bench import freshness, imports, pipeline, queries, replay, stages, summary
+from bench.common import (
+    BATCH,
+    CLIENTS,
+    EVENTS,
+    FRESHNESS,
+    IMPORT_ROWS,
+    OUT,
+    PORT_BASE,
+    PROFILE,
+    SQLITE_IMPORT_ROWS,
+    event,
+    percentile,
+    progress,
+)
+from bench.profile import Profiler
+from bench.rss import RssSampler
 from rapportkit import jsonutil
-from rapportkit.kafka import close_producer, ensure_topics, make_producer
+from rapportkit.kafka import ensure_topics
 from stack import infra
 from stack.processes import SERVICES, Stack
 
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
-BATCH = int(os.environ.get("BENCH_BATCH", "500"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2"))
-FRESHNESS = int(os.environ.get("BENCH_FRESHNESS", "50"))
-REPS = 200
+CORE = (*SERVICES, *(f"{s}-worker" for s in SERVICES), "gateway")
 
 
-def event(rep: str, n: int) -> dict[str, Any]:
-    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "bench", "type": "rapport.network.message.sent",
-            "time": f"2026-11-{1 + n % 20:02d}T10:00:00Z", "tenantid": "demo",
-            "data": {"rep_id": rep, "conversation_id": f"c-{n % 997}", "channel": "linkedin",
-                     "person": {"profile_url": f"https://www.linkedin.com/in/p{n % 5000}"},
-                     "text": "Thanks for the thoughtful post on procurement timelines — how does your team "
-                             "handle security reviews?"}}
+def pids(stack: Stack) -> list[int]:
+    return [p.popen.pid for name, p in stack.procs.items()
+            if name in CORE and p.popen is not None and p.popen.poll() is None]
 
 
-def progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+def base_env(bootstrap: str, token: str, data_dir: Path) -> dict[str, str]:
+    return {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "RAPPORT_BOOTSTRAP_TOKEN": token,
+            "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32), "RAPPORT_DATA_DIR": str(data_dir),
+            "RAPPORT_LOG_LEVEL": "WARNING"}
 
 
-def raw_producer_rate(bootstrap: str, payload: bytes, count: int) -> float:
-    topic = f"rapport.bench-{uuid.uuid4().hex[:6]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(topic, 3, 1)])
-    producer = make_producer(bootstrap, client_id="bench-raw")
+def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profiler: Profiler) -> None:
+    env = base_env(bootstrap, token, OUT)
+    db = f"rapport_bench_{PORT_BASE}"
+    for service in (*SERVICES, "gateway"):
+        env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{db}_{service}")
+    stack = Stack(env=env, log_dir=OUT / "logs", gateway_port=PORT_BASE - 20, service_base_port=PORT_BASE)
+    rss = RssSampler(lambda: pids(stack))
+    payload = jsonutil.dumps(event("rep-0", 0))
     try:
-        producer.send(topic, key=b"warm", value=payload).get(timeout=30)
-        started = time.perf_counter()
-        for i in range(count):
-            producer.send(topic, key=f"demo:rep-{i % REPS}".encode(), value=payload)
-        producer.flush()
-        elapsed = time.perf_counter() - started
+        progress(f"bench: starting the PostgreSQL stack (gateway :{stack.gateway_port})")
+        stack.start()
+        rss.start()
+        progress(f"bench: raw kafka-python producer, {EVENTS} messages of {len(payload)} bytes")
+        figures.raw = pipeline.raw_producer_rate(bootstrap, payload, EVENTS)
+        progress(f"bench: end to end, {EVENTS} events from {CLIENTS} clients"
+                 + (" (py-spy on every process)" if PROFILE else ""))
+        if PROFILE:
+            profiler.start({name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None})
+        try:
+            e2e = pipeline.end_to_end(stack, token)
+        finally:
+            if PROFILE:
+                profiler.stop()
+        figures.e2e, figures.e2e_seconds = e2e.rate, e2e.seconds
+        figures.stages = stages.rates(e2e.sampler.stages, e2e.events)
+        print("\nStage rates during the end-to-end phase (seconds from its start):", flush=True)
+        print("\n".join(stages.table(e2e.sampler.stages, e2e.events)), flush=True)
+        if PROFILE:
+            print("\n".join(["py-spy during the end-to-end phase:", *profiler.report()]) + "\n", flush=True)
+        progress("bench: replay into a new consumer group")
+        r = replay.replay(stack, bootstrap, f"{db}_scoring_replay", PORT_BASE + 31)
+        figures.replay = r.rate
+        progress(f"  replay: {r.consumed:,} events in {r.seconds:.1f} s, {r.rate:,.0f} events/s")
+        figures.replay_note = (f"{r.consumed:,} of {r.messages:,} messages in {r.seconds:.1f} s after "
+                               f"{r.startup_seconds:.1f} s start-up" + ("" if r.complete else "; stopped early"))
+        progress(f"bench: freshness, {FRESHNESS} single events under a background load")
+        figures.fresh, figures.background_rate = freshness.under_load(stack, token)
+        progress(f"bench: {IMPORT_ROWS}-row LinkedIn import beside live probes and score reads")
+        run = imports.run_import(stack, token, IMPORT_ROWS)
+        figures.live, figures.reads_pg, figures.import_rate_pg = run.live, run.reads, run.apply_rate
+        progress(f"  {run.events} events posted in {run.posted_seconds:.1f} s, applied in {run.applied_seconds:.1f} s")
+        progress(f"bench: queries, loading {queries.REPS:,} reps and {queries.EVENTS:,} events into scoring")
+        queries.load(env["SCORING_DATABASE_URL"], progress)
+        progress("bench: queries through the gateway")
+        figures.queries = queries.measure(stack.gateway_url, token)
     finally:
-        close_producer(producer)
-        admin.delete_topics([topic])
-        admin.close()
-    return count / elapsed
+        rss.stop()
+        stack.stop()
+    figures.peak_rss_mb = rss.peak_mb
 
 
-def applied_count(client: httpx.Client, url: str) -> float:
-    text = client.get(f"{url}/metrics").text
-    return sum(float(m.group(1)) for m in re.finditer(
-        r'^scoring_events_consumed_total\{outcome="applied",topic="[^"]+"\} ([0-9.e+]+)$', text, re.M))
-
-
-def end_to_end_rate(stack: Stack, token: str) -> tuple[float, float]:
-    worker = f"http://127.0.0.1:{stack.procs['scoring-worker'].port}"
-    batches = [[event(f"rep-{(b * BATCH + i) % REPS}", b * BATCH + i) for i in range(BATCH)]
-               for b in range(EVENTS // BATCH)]
-    total = len(batches) * BATCH
-    with httpx.Client(timeout=60) as probe:
-        base = applied_count(probe, worker)
-        posted = [0]
-        errors: list[str] = []
-        lock = threading.Lock()
-
-        def client_loop(mine: list[list[dict[str, Any]]]) -> None:
-            with httpx.Client(base_url=stack.gateway_url, timeout=120,
-                              headers={"Authorization": f"Bearer {token}"}) as client:
-                for batch in mine:
-                    r = client.post("/v1/events", content=jsonutil.dumps(batch),
-                                    headers={"Content-Type": "application/json"})
-                    if r.status_code != 202:
-                        errors.append(r.text[:300])
-                    with lock:
-                        posted[0] += len(batch)
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=client_loop, args=(batches[i::CLIENTS],)) for i in range(CLIENTS)]
-        for t in threads:
-            t.start()
-        last_report = 0.0
-        while True:
-            done = applied_count(probe, worker) - base
-            now = time.perf_counter() - started
-            if now - last_report > 2:
-                progress(f"  posted {posted[0]:>7}/{total}  applied by scoring {int(done):>7}  ({now:.0f} s)")
-                last_report = now
-            if done >= total or errors:
-                break
-            if now > 900:
-                raise RuntimeError(f"scoring applied only {done} of {total} events in 900 s")
-            time.sleep(0.1)
-        elapsed = time.perf_counter() - started
-        for t in threads:
-            t.join()
-        if errors:
-            raise RuntimeError(f"gateway refused batches: {errors[:3]}")
-        ingest_elapsed = elapsed
-    return total / ingest_elapsed, ingest_elapsed
-
-
-def freshness(stack: Stack, token: str) -> list[float]:
-    rep = f"fresh-{uuid.uuid4().hex[:6]}"
-    latencies: list[float] = []
-    with httpx.Client(base_url=stack.gateway_url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as c:
-        for n in range(FRESHNESS):
-            ev = {**event(rep, 0), "type": "rapport.insight.profile.viewed",
-                  "data": {"rep_id": rep, "person": {"profile_url": f"https://www.linkedin.com/in/f{n}"}}}
-            started = time.perf_counter()
-            assert c.post("/v1/events", json=ev).status_code == 202
-            while True:
-                r = c.get(f"/v1/reps/{rep}/score", params={"date": "2026-11-01"})
-                if r.status_code == 200 and research_actions(r.json()) >= n + 1:
-                    break
-                if time.perf_counter() - started > 30:
-                    raise RuntimeError("an event took over 30 s to reach the score")
-                time.sleep(0.005)
-            latencies.append(time.perf_counter() - started)
-    return latencies
-
-
-def research_actions(score: dict[str, Any]) -> float:
-    return float(next(f["raw"] for f in score["factors"] if f["name"] == "research_actions"))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+def sqlite_phase(bootstrap: str, token: str, figures: summary.Figures) -> None:
+    """The embedded default (no *_DATABASE_URL): a smaller import beside score reads."""
+    data_dir = OUT / "sqlite"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    env = base_env(bootstrap, token, data_dir)
+    env.update({f"{s.upper()}_DATABASE_URL": "" for s in (*SERVICES, "gateway")})
+    stack = Stack(env=env, log_dir=data_dir / "logs", gateway_port=PORT_BASE + 80, service_base_port=PORT_BASE + 100)
+    rss = RssSampler(lambda: pids(stack))
+    try:
+        progress(f"bench: starting the SQLite stack (gateway :{stack.gateway_port}, data in {data_dir})")
+        stack.start()
+        rss.start()
+        progress(f"bench: SQLite, {SQLITE_IMPORT_ROWS}-row LinkedIn import beside score reads")
+        run = imports.run_import(stack, token, SQLITE_IMPORT_ROWS)
+        figures.reads_sqlite, figures.live_sqlite, figures.import_rate_sqlite = run.reads, run.live, run.apply_rate
+        progress(f"  {run.events} events posted in {run.posted_seconds:.1f} s, applied in {run.applied_seconds:.1f} s")
+    finally:
+        rss.stop()
+        stack.stop()
+    figures.peak_rss_mb_sqlite = rss.peak_mb
 
 
 def main() -> int:
+    started = time.perf_counter()
     progress("bench: starting Kafka and PostgreSQL")
     bootstrap = infra.start_kafka()
     infra.start_postgres()
     ensure_topics(bootstrap)
     token = f"bench-{secrets.token_hex(8)}"
-    env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "RAPPORT_BOOTSTRAP_TOKEN": token,
-           "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32), "RAPPORT_DATA_DIR": str(ROOT / "var" / "bench"),
-           "RAPPORT_LOG_LEVEL": "WARNING"}
-    for service in (*SERVICES, "gateway"):
-        env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"rapport_bench_{service}")
-    stack = Stack(env=env, log_dir=ROOT / "var" / "bench" / "logs", gateway_port=18480, service_base_port=18500)
-    payload = jsonutil.dumps(event("rep-0", 0))
-    try:
-        progress("bench: starting the stack")
-        stack.start()
-        progress(f"bench: raw kafka-python producer, {EVENTS} messages of {len(payload)} bytes")
-        raw = raw_producer_rate(bootstrap, payload, EVENTS)
-        progress(f"bench: end to end, {EVENTS} events in batches of {BATCH} from {CLIENTS} clients")
-        e2e, elapsed = end_to_end_rate(stack, token)
-        progress(f"bench: freshness, {FRESHNESS} single events")
-        fresh = freshness(stack, token)
-        progress(f"bench: queries, loading {queries.REPS:,} reps and {queries.EVENTS:,} events into scoring")
-        queries.load(env["SCORING_DATABASE_URL"], progress)
-        progress("bench: queries through the gateway")
-        reads = queries.measure(stack.gateway_url, token)
-    finally:
-        stack.stop()
+    figures = summary.Figures(sizes={"events": EVENTS, "batch": BATCH, "clients": CLIENTS,
+                                     "freshness_probes": FRESHNESS, "import_rows": IMPORT_ROWS,
+                                     "sqlite_import_rows": SQLITE_IMPORT_ROWS, "query_reps": queries.REPS,
+                                     "query_events": queries.EVENTS, "cores": os.cpu_count() or 0,
+                                     "profiled": int(PROFILE)})
+    shutil.rmtree(OUT / "profiles", ignore_errors=True)
+    profiler = Profiler(OUT / "profiles")
+    postgres_phases(bootstrap, token, figures, profiler)
+    sqlite_phase(bootstrap, token, figures)
+    path = OUT / "summary.json"
+    data = summary.write(figures, path)
     print()
-    print("Rapport benchmark (PostgreSQL, local Kafka 4.x KRaft, this machine:"
-          f" {os.cpu_count()} cores)")
-    print(f"  raw kafka-python producer      {raw:>10,.0f} msgs/s   ({EVENTS} msgs, {len(payload)} B, acks=all)")
-    print(f"  end to end (gateway→scoring)   {e2e:>10,.0f} events/s ({EVENTS} events in {elapsed:.1f} s)")
-    print(f"  ratio end-to-end / raw         {e2e / raw:>10.3f}")
-    print(f"  freshness p50 / p99            {statistics.median(fresh) * 1000:>7.0f} ms / "
-          f"{percentile(fresh, 0.99) * 1000:.0f} ms   ({len(fresh)} single events)")
+    print("\n".join(summary.table(data, figures, path)))
     print(f"  queries with {queries.REPS:,} reps, {queries.EVENTS:,} events loaded:")
-    for name, latencies in reads.items():
+    for name, latencies in figures.queries.items():
         print(f"    {name:<30} p50 {statistics.median(latencies) * 1000:>7.0f} ms / p99 "
               f"{percentile(latencies, 0.99) * 1000:.0f} ms   ({len(latencies)} reads)")
+    print("  stages (events/s): " + ", ".join(f"{k} {v:,.0f}" for k, v in figures.stages.items())
+          + f"; bottleneck: {stages.bottleneck(figures.stages)}")
+    print(f"  ({time.perf_counter() - started:.0f} s in all)")
     return 0
 
 

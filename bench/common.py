@@ -1,0 +1,110 @@
+"""What every phase of `make bench` shares: sizes and ports from the environment, the bench's
+events, Prometheus scraping, percentiles and progress lines."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+EVENTS = env_int("BENCH_EVENTS", 20000)
+BATCH = env_int("BENCH_BATCH", 500)
+CLIENTS = env_int("BENCH_CLIENTS", 2)
+FRESHNESS = env_int("BENCH_FRESHNESS", 50)
+BACKGROUND_RATE = env_int("BENCH_BACKGROUND_RATE", 500)
+BACKGROUND_CLIENTS = env_int("BENCH_BACKGROUND_CLIENTS", 4)
+IMPORT_ROWS = env_int("BENCH_IMPORT_ROWS", 50000)
+SQLITE_IMPORT_ROWS = env_int("BENCH_SQLITE_IMPORT_ROWS", 15000)
+REPLAY_SECONDS = env_int("BENCH_REPLAY_SECONDS", 600)
+PROFILE = os.environ.get("BENCH_PROFILE", "1") != "0"
+# gateway on BASE-20, PostgreSQL stack's services on BASE+1..4 (workers +11..14, replay +31..32),
+# the SQLite stack's gateway on BASE+80 and services on BASE+100+…
+PORT_BASE = env_int("BENCH_PORT_BASE", 18500)
+REPS = 200
+DAY = "2026-11-01"
+
+
+def progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def event(rep: str, n: int, tenant: str = "demo") -> dict[str, Any]:
+    """A message the rep sent: the bulk of the ingest phases."""
+    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "bench", "type": "rapport.network.message.sent",
+            "time": f"2026-11-{1 + n % 20:02d}T10:00:00Z", "tenantid": tenant,
+            "data": {"rep_id": rep, "conversation_id": f"c-{n % 997}", "channel": "linkedin",
+                     "person": {"profile_url": f"https://www.linkedin.com/in/p{n % 5000}"},
+                     "text": "Thanks for the thoughtful post on procurement timelines — how does your team "
+                             "handle security reviews?"}}
+
+
+def profile_view(rep: str, n: int, day: str = DAY) -> dict[str, Any]:
+    """One profile view: raises the rep's `research_actions` factor by one on `day`."""
+    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "bench", "type": "rapport.insight.profile.viewed",
+            "time": f"{day}T10:00:00Z", "tenantid": "demo",
+            "data": {"rep_id": rep, "person": {"profile_url": f"https://www.linkedin.com/in/{rep}-v{n}"}}}
+
+
+def research_actions(score: dict[str, Any]) -> float:
+    return float(next(f["raw"] for f in score["factors"] if f["name"] == "research_actions"))
+
+
+def visible_views(client: httpx.Client, rep: str, day: str = DAY) -> float:
+    """The rep's profile views on `day` as its score shows them (-1 while the rep is unknown)."""
+    r = client.get(f"/v1/reps/{rep}/score", params={"date": day})
+    return research_actions(r.json()) if r.status_code == 200 else -1.0
+
+
+def wait_visible(client: httpx.Client, rep: str, at_least: float, started: float, timeout: float = 30) -> float:
+    """Poll the rep's score until it shows `at_least` views; seconds since `started`."""
+    while visible_views(client, rep) < at_least:
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError(f"an event for {rep} took over {timeout:.0f} s to reach the score")
+        time.sleep(0.005)
+    return time.perf_counter() - started
+
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? ([-+0-9.eEinfNa]+)$", re.M)
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(client: httpx.Client, port: int, name: str, match: Callable[[dict[str, str]], bool] | None = None) -> float:
+    """Sum of the Prometheus samples called `name` (whose labels pass `match`) on 127.0.0.1:port."""
+    try:
+        text = client.get(f"http://127.0.0.1:{port}/metrics").text
+    except httpx.HTTPError:
+        return float("nan")
+    total = 0.0
+    for m in _SAMPLE.finditer(text):
+        if m.group(1) != name:
+            continue
+        labels = dict(_LABEL.findall(m.group(2) or ""))
+        if match is None or match(labels):
+            total += float(m.group(3))
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
