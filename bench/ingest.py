@@ -110,6 +110,8 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         progress(f"  {run.events} events posted in {run.posted_seconds:.1f} s, applied in {run.applied_seconds:.1f} s")
         progress(f"bench: queries, loading {queries.REPS:,} reps and {queries.EVENTS:,} events into scoring")
         queries.load(env["SCORING_DATABASE_URL"], progress)
+        figures.board_build_s = queries.wait_built(env["SCORING_DATABASE_URL"], progress)
+        progress(f"  the scorer built today's board in {figures.board_build_s:.1f} s")
         progress("bench: queries through the gateway")
         figures.queries = queries.measure(stack.gateway_url, token)
     finally:

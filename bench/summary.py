@@ -43,6 +43,7 @@ class Figures:
     replay_note: str = ""
     peak_rss_mb: float = math.nan
     peak_rss_mb_sqlite: float = math.nan
+    board_build_s: float = math.nan  # the scorer building today's board of the loaded reps
     stages: dict[str, float] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
 
@@ -76,6 +77,7 @@ class Figures:
             "import_apply_events_per_s_sqlite": number(self.import_rate_sqlite),
             "background_events_per_s": number(self.background_rate),
             "peak_rss_mb_sqlite": number(self.peak_rss_mb_sqlite),
+            "board_build_s": number(self.board_build_s),
             "queries_p99_ms": {k: number(ms(percentile(v, 0.99))) for k, v in self.queries.items()},
             "sizes": self.sizes,
         }
@@ -113,7 +115,8 @@ def table(data: dict[str, Any], figures: Figures, path: Path) -> list[str]:
         ("import applied (from upload)", fmt(data["import_apply_events_per_s_postgres"], "events/s"),
          f"SQLite {fmt(data['import_apply_events_per_s_sqlite'], 'events/s')}"),
         ("leaderboard cold / p99", f"{fmt(data['leaderboard_cold_ms'])} / {fmt(data['leaderboard_p99_ms'], 'ms')}",
-         f"{s.get('query_reps'):,} reps, {s.get('query_events'):,} events loaded"),
+         f"{s.get('query_reps'):,} reps, {s.get('query_events'):,} events loaded; the scorer built today's "
+         f"board in {fmt(data['board_build_s'], 's')}"),
         ("rep score read p99", fmt(data["score_read_p99_ms"], "ms"), ""),
         ("replay (new consumer group)", fmt(data["replay_events_per_s"], "events/s"), figures.replay_note),
         ("peak RSS of the stack (no Kafka)", fmt(data["peak_rss_mb"], "MB"),
