@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
+from rapportkit import outbox
 from rapportkit.catalog import (
     ENVELOPE,
     EVENT_TYPES,
@@ -35,6 +36,7 @@ from rapportkit.catalog import (
     event_schema,
 )
 from rapportkit.kafka import DEFAULT_PARTITIONS
+from rapportkit.relay import LANE_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 ASYNCAPI_PATH = ROOT / "docs" / "asyncapi.json"
@@ -54,6 +56,13 @@ DLQ_HEADERS: dict[str, str] = {
     "rapport-original-offset": "its offset in that partition (decimal)",
     "rapport-consumer-group": "the consumer group that gave up on it (the service's name)",
     "rapport-failed-at": "when it was dead-lettered (ISO 8601, UTC)",
+}
+
+# rapportkit.relay writes this on the messages of the bulk lane (docs/architecture.md, "Lanes")
+LANE_HEADERS: dict[str, dict[str, Any]] = {
+    LANE_HEADER: {"type": "string", "enum": [outbox.BULK],
+                  "description": "present (`bulk`) on events of imports, which are paced behind live ones; "
+                                 "absent on live events. The value is the same CloudEvent either way."},
 }
 
 DOMAIN_TITLES = {
@@ -87,6 +96,10 @@ order. Each message states which field keys it.
 **Compatibility.** Within `.v1` fields may be added to any schema (`additionalProperties` stays \
 open) but none is renamed or removed and no required field is added; a breaking change gets a new \
 topic version.
+
+**Lanes.** Imports travel in a bulk lane: their messages carry the header `rapport-lane: bulk` and \
+are published only while the scoring consumer keeps up, so live events overtake them; one key's events \
+keep their order within a lane, and consumers read event time, not arrival order.
 
 **Delivery.** At least once: consumers must ignore an event `id` they have already applied (per \
 `tenantid`). A message a consumer cannot process goes to `<topic>.dlq` with its key and value \
@@ -172,6 +185,7 @@ def _message(et: EventType) -> dict[str, Any]:
         "summary": et.summary,
         "contentType": "application/json",
         "payload": event_schema(et.type),
+        "headers": {"type": "object", "properties": LANE_HEADERS},
         "correlationId": {"description": "the CloudEvent id: consumers dedupe on (tenantid, id)",
                           "location": "$message.payload#/id"},
         "tags": [{"name": et.domain}],
