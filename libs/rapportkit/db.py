@@ -139,10 +139,10 @@ def insert_ignore(session: Session, model: Model, values: dict[str, Any], *, key
 _MANY: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
-def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, conflict: list[str],
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, conflict: list[str] | None,
                 returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
-    """INSERT … ON CONFLICT (`conflict`) DO NOTHING of many rows (all with the same keys); the
-    `returning` columns of the rows inserted.
+    """INSERT … ON CONFLICT (`conflict`) DO NOTHING of many rows (all with the same keys; no ON
+    CONFLICT clause when `conflict` is None); the `returning` columns of the rows inserted.
 
     PostgreSQL: one statement per 5000 rows whose text never changes, the rows travelling as one
     array per column through `unnest`, so SQLAlchemy compiles it and psycopg parses it once per
@@ -154,20 +154,22 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     found: list[tuple[Any, ...]] = []
     if session.get_bind().dialect.name != "postgresql":
         for start in range(0, len(rows), 500):
-            stmt = sqlite_insert(table).values(list(rows[start:start + 500])).on_conflict_do_nothing(
-                index_elements=conflict)
+            stmt = sqlite_insert(table).values(list(rows[start:start + 500]))
+            if conflict is not None:
+                stmt = stmt.on_conflict_do_nothing(index_elements=conflict)
             if returning:
                 found.extend(tuple(r) for r in session.execute(stmt.returning(*(table.c[c] for c in returning))))
             else:
                 session.execute(stmt)
         return found
-    key = (table.name, tuple(names), tuple(conflict), tuple(returning))
+    key = (table.name, tuple(names), tuple(conflict or ("-",)), tuple(returning))
     many = _MANY.get(key)
     if many is None:
         arrays = func.unnest(*(sql_cast(bindparam(f"many_{n}"), ARRAY(table.c[n].type)) for n in names)
                              ).table_valued(*names).render_derived(name="many")
-        built = pg_insert(table).from_select(names, select(*(arrays.c[n] for n in names))).on_conflict_do_nothing(
-            index_elements=conflict)
+        built = pg_insert(table).from_select(names, select(*(arrays.c[n] for n in names)))
+        if conflict is not None:
+            built = built.on_conflict_do_nothing(index_elements=conflict)
         many = _MANY[key] = built.returning(*(table.c[c] for c in returning)) if returning else built
     for start in range(0, len(rows), 5000):
         chunk = rows[start:start + 5000]

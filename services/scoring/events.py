@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit import outbox
 from rapportkit.consumer import Handler, handled_lane, handlers
-from rapportkit.db import dialect_insert, insert_ignore, table_of, utc
+from rapportkit.db import dialect_insert, insert_ignore, insert_many, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import person_key_or_none
 from rapportkit.privacy import erasure_completed
@@ -60,14 +60,24 @@ def add_fact(session: Session, event: Event, kind: str, *, rep_id: str | None = 
     data = event["data"]
     rep = rep_id or data["rep_id"]
     at = parse_time(event["time"])
-    session.add(FactRow(tenant_id=event["tenantid"], rep_id=rep, kind=kind, at=at, person=person,
-                        account_id=account_id, ref=ref, flag=flag, detail=detail, event_id=event["id"]))
+    session.info.setdefault(FACTS, []).append({
+        "tenant_id": event["tenantid"], "rep_id": rep, "kind": kind, "at": at, "person": person,
+        "account_id": account_id, "ref": ref, "flag": flag, "detail": detail, "event_id": event["id"]})
     dirty: dict[tuple[str, str, date], int] = session.info.setdefault(DIRTY_DAYS, {})
     key, lane = (event["tenantid"], rep, at.date()), LIVE if handled_lane(session) == outbox.LIVE else BULK
     dirty[key] = min(lane, dirty.get(key, BULK))
 
 
 DIRTY_DAYS = "scoring.dirty_days"
+FACTS = "scoring.facts"  # Session.info: the fact rows of this transaction not written yet
+
+
+def write_facts(session: Session) -> None:
+    """Write the facts added so far in this transaction in one statement (a handler that reads or
+    changes facts calls it first; the transaction does before it commits)."""
+    rows = session.info.pop(FACTS, None)
+    if rows:
+        insert_many(session, table_of(FactRow), rows, conflict=None)
 CONTEXT_TENANTS = "scoring.context_tenants"
 
 
@@ -76,6 +86,7 @@ def _mark_changes(session: Session) -> None:
     """What this transaction changed, recorded in a few statements: the rep-days its facts touched
     (for the scorer), and the versions of the scoring inputs of each tenant it touched (for the
     leaderboard, services/scoring/board.py)."""
+    write_facts(session)
     days: dict[tuple[str, str, date], int] = session.info.pop(DIRTY_DAYS, None) or {}
     context = session.info.pop(CONTEXT_TENANTS, None) or set()
     if not days and not context:
@@ -141,6 +152,7 @@ def item_published(session: Session, event: Event) -> None:
     if session.get(ContentRow, (tenant, data["content_id"])) is None:
         session.add(ContentRow(tenant_id=tenant, content_id=data["content_id"], owner=data["owner"]))
     if data["owner"] == "company":  # shares recorded before the item was known are advocacy too
+        write_facts(session)
         session.execute(update(FactRow).where(FactRow.tenant_id == tenant, FactRow.kind == F.CONTENT_SHARED,
                                               FactRow.ref == data["content_id"]).values(flag=True))
     else:
@@ -157,6 +169,8 @@ def item_shared(session: Session, event: Event) -> None:
 def engagement_recorded(session: Session, event: Event) -> None:
     data = event["data"]
     person = person_key_or_none(data["person"])
+    if data["kind"] == "view" and person:
+        write_facts(session)
     if data["kind"] == "view" and person and session.query(FactRow.id).filter_by(
             tenant_id=event["tenantid"], rep_id=data["rep_id"], kind=F.ENGAGEMENT_RECEIVED, ref=data["content_id"],
             person=person, detail="view").first():
@@ -280,6 +294,7 @@ def rep_upserted(session: Session, event: Event) -> None:
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
     key = person_key_or_none(data["person"])
+    write_facts(session)
     if key:
         erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
     outbox.add(session, erasure_completed(event, service="scoring"))

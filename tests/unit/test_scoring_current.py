@@ -16,7 +16,7 @@ from rapportkit.db import SessionFactory, read_session, unit_of_work
 from rapportkit.outbox import OutboxRow
 from services.scoring import current
 from services.scoring.board import Entry
-from services.scoring.models import BULK, LIVE, CurrentScoreRow, DirtyRow, ScoreRow
+from services.scoring.models import BULK, LIVE, CurrentScoreRow, DirtyRow, FactRow, ScoreRow
 from services.scoring.queries import rep_scores, scores_of, tenant_settings, window_facts
 from services.scoring.scorer import Scorer
 from tests.unit.stores import migrated_sqlite
@@ -152,3 +152,21 @@ def test_a_batch_of_dirty_days_publishes_what_scoring_each_day_alone_gives(db: S
         staged = session.scalars(select(OutboxRow.event_type)).all()
     assert {k: v for k, v in published.items() if k in alone} == alone and all(v > 0 for v in alone.values())
     assert staged.count("rapport.scoring.score.updated") >= len(alone)
+
+
+def test_handlers_of_one_transaction_see_the_facts_added_before_them(db: SessionFactory) -> None:
+    """Facts are written together at the end of a consumer's transaction; the handlers that read or
+    change facts see the ones added earlier in the same transaction all the same."""
+    buyer = person("buyer")
+    apply(db, ev("content.item.shared", {"content_id": "c-1", "rep_id": "ana", "channel": "linkedin"}),
+          ev("content.item.published", {"content_id": "c-1", "kind": "post", "title": "T", "topics": [],
+                                        "owner": "company"}),
+          *(ev("content.engagement.recorded", {"content_id": "c-1", "rep_id": "ana", "person": buyer, "kind": "view"})
+            for _ in range(2)),
+          viewed("ben", "gone"),
+          ev("privacy.erasure.requested", {"request_id": "r-1", "person": person("gone")}))
+    with read_session(db) as session:
+        facts = [(f.rep_id, f.kind, f.flag, f.person) for f in session.scalars(select(FactRow).order_by(FactRow.id))]
+    assert [f[:3] for f in facts] == [("ana", "content_shared", True), ("ana", "engagement_received", False),
+                                      ("ben", "profile_view", False)], "advocacy flagged, the second view not counted"
+    assert facts[2][3] == "erased:r-1", "the erasure reached a fact of its own transaction"
