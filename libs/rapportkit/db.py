@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast, overload
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, select, text
+from sqlalchemy import Engine, Table, any_, bindparam, create_engine, event, func, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -177,6 +177,15 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         if returning:
             found.extend(tuple(r) for r in result)
     return found
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN (values)` as a condition whose SQL text does not depend on how many values there
+    are on PostgreSQL (`= ANY(array)`: compiled and parsed once per process, where an IN list of 500
+    is parsed anew each time); a plain IN list on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    return column == any_(sql_cast(bindparam(None, list(values)), ARRAY(column.type)))
 
 
 @overload

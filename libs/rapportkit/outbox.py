@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from rapportkit import jsonutil
-from rapportkit.db import Base, insert_ignore, insert_many, notify, table_of
+from rapportkit.db import Base, among, insert_ignore, insert_many, notify, table_of
 from rapportkit.envelope import Event, event_type, partition_key
 
 CHANNEL = "rapport_outbox"  # notified when rows are staged (rapportkit.db.notify): the relay wakes at once
@@ -93,7 +93,7 @@ def known_ids(session: Session, tenant_id: str, event_ids: list[str]) -> set[str
     for start in range(0, len(event_ids), 500):
         chunk = event_ids[start:start + 500]
         found.update(session.scalars(select(OutboxRow.event_id).where(
-            OutboxRow.tenant_id == tenant_id, OutboxRow.event_id.in_(chunk))))
+            OutboxRow.tenant_id == tenant_id, among(session, OutboxRow.event_id, chunk))))
     return found
 
 
@@ -123,7 +123,7 @@ def due(session: Session, limit: int, *, lane: str) -> list[Due]:
 
 def mark_published(session: Session, seqs: list[int]) -> None:
     if seqs:
-        session.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs))
+        session.execute(update(OutboxRow).where(among(session, OutboxRow.seq, seqs))
                         .values(state=PUBLISHED, published_at=utcnow(), last_error=None)
                         .execution_options(synchronize_session=False))  # no matching in Python per row
 

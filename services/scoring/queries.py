@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rapportkit.db import utc
+from rapportkit.db import among, utc
 from services.scoring import facts as F
 from services.scoring.facts import Context, Fact, Stakeholder
 from services.scoring.model import Score, compute
@@ -52,7 +52,8 @@ def tenant_facts(session: Session, tenant_id: str, first: date, last: date,
                                         FactRow.at < day_start(last + timedelta(days=1)))
             .order_by(FactRow.at, FactRow.id))
     grouped: dict[str, list[Fact]] = defaultdict(list)
-    for chosen in [stmt] if reps is None else (stmt.where(FactRow.rep_id.in_(c)) for c in _chunks(set(reps))):
+    chunks = [stmt] if reps is None else (stmt.where(among(session, FactRow.rep_id, c)) for c in _chunks(set(reps)))
+    for chosen in chunks:
         for row in session.execute(chosen):
             grouped[row.rep_id].append(_fact(row))
     return grouped
@@ -92,7 +93,7 @@ def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[
     accepted = select(FactRow.rep_id, FactRow.person, func.min(FactRow.at)).where(
         FactRow.tenant_id == tenant_id, FactRow.kind == F.CONN_ACCEPTED, FactRow.person.is_not(None))
     for reps in _chunks(windows):
-        for rep, person, at in session.execute(accepted.where(FactRow.rep_id.in_(reps))
+        for rep, person, at in session.execute(accepted.where(among(session, FactRow.rep_id, reps))
                                                .group_by(FactRow.rep_id, FactRow.person)):
             if person:
                 source.accepted.setdefault(rep, {})[person] = utc(at)
@@ -102,24 +103,24 @@ def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[
     for chunk in _chunks(people):
         for person, account, role in session.execute(select(
                 StakeholderRow.person, StakeholderRow.account_id, StakeholderRow.role).where(
-                    *active, StakeholderRow.person.in_(chunk))):
+                    *active, among(session, StakeholderRow.person, chunk))):
             if person:
                 source.stakeholders[person] = Stakeholder(account, role)
     accounts = {s.account_id for s in source.stakeholders.values()} | {f.account_id for f in facts if f.account_id}
     for chunk in _chunks(accounts):
         for account, person, stakeholder_id, role in session.execute(select(
                 StakeholderRow.account_id, StakeholderRow.person, StakeholderRow.stakeholder_id,
-                StakeholderRow.role).where(*active, StakeholderRow.account_id.in_(chunk))):
+                StakeholderRow.role).where(*active, among(session, StakeholderRow.account_id, chunk))):
             source.centres.setdefault(account, {})[person or stakeholder_id] = role
         for row in session.execute(select(AccountRow.account_id, AccountRow.quadrant, AccountRow.icp_fit).where(
-                AccountRow.tenant_id == tenant_id, AccountRow.account_id.in_(chunk))):
+                AccountRow.tenant_id == tenant_id, among(session, AccountRow.account_id, chunk))):
             if row.quadrant:
                 source.quadrants[row.account_id] = row.quadrant
             if row.icp_fit is not None:
                 source.fits[row.account_id] = row.icp_fit
     for chunk in _chunks({f.ref for f in facts if f.kind == F.SIGNAL_ACTIONED and f.ref}):
         for signal_id, at in session.execute(select(SignalRow.signal_id, SignalRow.captured_at).where(
-                SignalRow.tenant_id == tenant_id, SignalRow.signal_id.in_(chunk))):
+                SignalRow.tenant_id == tenant_id, among(session, SignalRow.signal_id, chunk))):
             source.captured[signal_id] = utc(at)
     return source
 

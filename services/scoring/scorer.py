@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
-from rapportkit.db import SessionFactory, dialect_insert, read_session, table_of, unit_of_work
+from rapportkit.db import SessionFactory, among, dialect_insert, read_session, table_of, unit_of_work
 from rapportkit.envelope import Event, new_event
 from rapportkit.metrics import metrics
 from services.scoring import current
@@ -121,8 +121,8 @@ def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], t
     facts = tenant_facts(session, tenant_id, first, max(days[-1] for days in wanted.values()), wanted)
     source = context_source(session, tenant_id, {rep: facts.get(rep, []) for rep in wanted})
     published = {(row.rep_id, row.day): row for row in session.scalars(select(ScoreRow).where(
-        ScoreRow.tenant_id == tenant_id, ScoreRow.rep_id.in_(sorted(wanted)),
-        ScoreRow.day.in_(sorted({d for days in dirty.values() for d in days}))))}
+        ScoreRow.tenant_id == tenant_id, among(session, ScoreRow.rep_id, sorted(wanted)),
+        among(session, ScoreRow.day, sorted({d for days in dirty.values() for d in days}))))}
     events: list[Event] = []
     alerts: list[dict[str, Any]] = []
     kept: dict[str, Score] = {}
