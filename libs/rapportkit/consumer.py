@@ -85,6 +85,10 @@ class ConsumerLoop:
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
         self.assigned = threading.Event()
+        # clear while a poll is being applied: other loops of the process that can wait (the scorer)
+        # let the consumer have the interpreter first (they share one GIL)
+        self.idle = threading.Event()
+        self.idle.set()
 
     def run(self, stop: threading.Event) -> None:
         consumer = make_consumer(self.bootstrap, group_id=self.group, topics=self.topics,
@@ -115,7 +119,11 @@ class ConsumerLoop:
                 if not messages:
                     continue
                 started = time.perf_counter()
-                self.process(messages)
+                self.idle.clear()
+                try:
+                    self.process(messages)
+                finally:
+                    self.idle.set()
                 try:
                     consumer.commit()
                 except KafkaError as exc:

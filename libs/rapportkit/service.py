@@ -33,6 +33,7 @@ from rapportkit.settings import ServiceSettings
 from rapportkit.web import create_app
 
 log = logging.getLogger(__name__)
+MakeLoop = Callable[[SessionFactory, ConsumerLoop | None], Callable[[threading.Event], None]]
 
 
 @dataclass
@@ -46,8 +47,9 @@ class ServiceSpec:
     ingest_handlers: IngestHandlers = field(default_factory=dict)
     consumes: Sequence[str] = ()
     handlers: HandlerMap = field(default_factory=dict)
-    # more background loops of the worker, each made from the session factory, run until stopped
-    loops: Sequence[Callable[[SessionFactory], Callable[[threading.Event], None]]] = ()
+    # more background loops of the worker, each made from the session factory and the consumer loop
+    # (None when the service consumes nothing), run until stopped
+    loops: Sequence[MakeLoop] = ()
 
 
 def domain_spec(name: str, *, package_file: str, title: str, domain: str | None = None,
@@ -91,7 +93,7 @@ class Background:
 
     def __init__(self, *, name: str, settings: ServiceSettings, factory: SessionFactory, consumes: Sequence[str],
                  handlers: HandlerMap,
-                 loops: Sequence[Callable[[SessionFactory], Callable[[threading.Event], None]]] = ()):
+                 loops: Sequence[MakeLoop] = ()):
         self.stop = threading.Event()
         self.producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{name}-background")
         m = metrics(name)
@@ -111,7 +113,8 @@ class Background:
             self.threads.append(threading.Thread(target=_guard(self.consumer.run, self.stop), name="consumer",
                                                  daemon=True))
         for i, make_loop in enumerate(loops):
-            self.threads.append(threading.Thread(target=_guard(make_loop(factory), self.stop), name=f"loop-{i}",
+            self.threads.append(threading.Thread(target=_guard(make_loop(factory, self.consumer), self.stop),
+                                                 name=f"loop-{i}",
                                                  daemon=True))
 
     def start(self) -> None:

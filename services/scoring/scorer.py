@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
+from rapportkit.consumer import ConsumerLoop
 from rapportkit.db import SessionFactory, among, dialect_insert, read_session, table_of, unit_of_work
 from rapportkit.envelope import Event, new_event
 from rapportkit.metrics import metrics
@@ -161,8 +162,13 @@ class Build:
 class Scorer:
     def __init__(self, session_factory: SessionFactory, *, batch: int = 100, interval: float = 0.25,
                  build_chunk: int = 500, clock: Callable[[], date] | None = None,
-                 context_rebuild_seconds: float = current.CONTEXT_REBUILD_SECONDS):
+                 context_rebuild_seconds: float = current.CONTEXT_REBUILD_SECONDS,
+                 consumer: ConsumerLoop | None = None, yield_seconds: float = 1.0):
         self.session_factory = session_factory
+        # the consumer of the same process goes first: a pass waits (at most `yield_seconds`) until
+        # it is between polls, so applying events (what reads see) does not share the GIL with scoring
+        self.consumer = consumer
+        self.yield_seconds = yield_seconds
         self.batch = batch
         self.interval = interval
         self.build_chunk = build_chunk
@@ -227,6 +233,8 @@ class Scorer:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            if self.consumer is not None:
+                self.consumer.idle.wait(self.yield_seconds)
             try:
                 done = self.pass_once()
             except Exception:

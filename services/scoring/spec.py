@@ -9,4 +9,4 @@ from services.scoring.scorer import Scorer
 spec = domain_spec("scoring", package_file=__file__, title="Rapport scoring service", domain="outcome",
                    routers=[scores.router, reports.router, accounts.router, settings.router], handlers=HANDLERS,
                    consumes=[TOPICS[d] for d in ("directory", "insight", "network", "content", "outcome", "privacy")],
-                   loops=[lambda factory: Scorer(factory).run])
+                   loops=[lambda factory, consumer: Scorer(factory, consumer=consumer).run])
