@@ -33,7 +33,9 @@ EVENTS = int(os.environ.get("BENCH_QUERY_EVENTS", "1000000"))
 SAMPLES = int(os.environ.get("BENCH_QUERY_SAMPLES", "200"))
 TENANT = "bench-queries"
 TEAMS, ACCOUNTS, STAKEHOLDERS, PEOPLE, DAYS = 100, 2000, 20000, 60000, 90
-LAST_DAY = datetime.now(UTC).date()  # today: the day whose board the scorer keeps (services/scoring/current.py)
+# today, set again when the phase loads (a run can cross midnight): the day whose board the scorer
+# keeps (services/scoring/current.py)
+LAST_DAY = datetime.now(UTC).date()
 # fact kinds in the proportions of a rep's week (scoring/facts.py)
 MIX = [("profile_view", 20), ("msg_out", 24), ("msg_in", 14), ("conn_request_out", 8), ("conn_accepted", 6),
        ("engagement_received", 10), ("content_shared", 6), ("engagement_given", 5), ("note", 3),
@@ -68,6 +70,8 @@ def _facts(rng: random.Random, people: list[str]) -> Iterator[tuple[Any, ...]]:
 
 def load(scoring_url: str, progress: Callable[[str], None]) -> None:
     """Bulk-load the tenant's read model into the scoring database (COPY)."""
+    global LAST_DAY  # noqa: PLW0603 - the phase's day, read by the functions below
+    LAST_DAY = datetime.now(UTC).date()
     rng = random.Random(20261123)
     people = [person_key({"profile_url": f"https://www.linkedin.com/in/bench-q-{n}"}) for n in range(PEOPLE)]
     changed = datetime(2026, 8, 1, tzinfo=UTC)
@@ -113,6 +117,8 @@ def wait_built(scoring_url: str, progress: Callable[[str], None], timeout: float
             elapsed = time.perf_counter() - started
             if row is not None and row[0] == LAST_DAY:
                 return elapsed
+            if row is not None and row[0] > LAST_DAY:
+                raise RuntimeError("midnight (UTC) passed while the scorer built the board; run the bench again")
             if elapsed > timeout:
                 raise RuntimeError(f"the scorer had not built the board of {REPS:,} reps after {timeout:.0f} s")
             if int(elapsed) % 10 == 0:

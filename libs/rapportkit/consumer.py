@@ -74,7 +74,7 @@ def handled_lane(session: Session) -> str:
 class ConsumerLoop:
     def __init__(self, *, group: str, bootstrap: str, topics: list[str], handlers: HandlerMap,
                  session_factory: SessionFactory, producer: KafkaProducer, metrics: Metrics,
-                 max_retries: int = 5, backoff_seconds: float = 0.2):
+                 max_retries: int = 5, backoff_seconds: float = 0.2, max_poll_records: int = 500):
         self.group = group
         self.bootstrap = bootstrap
         self.topics = topics
@@ -84,6 +84,7 @@ class ConsumerLoop:
         self.metrics = metrics
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
+        self.max_poll_records = max_poll_records
         self.assigned = threading.Event()
         # clear while a poll is being applied: other loops of the process that can wait (the scorer)
         # let the consumer have the interpreter first (they share one GIL)
@@ -92,12 +93,12 @@ class ConsumerLoop:
 
     def run(self, stop: threading.Event) -> None:
         consumer = make_consumer(self.bootstrap, group_id=self.group, topics=self.topics,
-                                 client_id=f"{self.group}-consumer")
+                                 client_id=f"{self.group}-consumer", max_poll_records=self.max_poll_records)
         unassigned_since, rejoins = time.monotonic(), 0
         try:
             while not stop.is_set():
                 try:
-                    polled = consumer.poll(timeout_ms=200, max_records=500)
+                    polled = consumer.poll(timeout_ms=200, max_records=self.max_poll_records)
                 except KafkaError as exc:  # the broker away (the group coordinator unreachable): poll again
                     log.warning("cannot reach Kafka; polling again in 1 s", extra={"fields": {"error": repr(exc)}})
                     stop.wait(1.0)

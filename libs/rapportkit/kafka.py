@@ -45,14 +45,15 @@ def close_producer(producer: KafkaProducer, timeout: float = 10.0) -> None:
         producer.close(timeout=timeout)
 
 
-def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id: str) -> KafkaConsumer:
+def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id: str,
+                  max_poll_records: int = 500) -> KafkaConsumer:
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap.split(","),
         group_id=group_id,
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_poll_records=500,
+        max_poll_records=max_poll_records,
         max_poll_interval_ms=300000,
         session_timeout_ms=10000,
         heartbeat_interval_ms=3000,

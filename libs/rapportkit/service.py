@@ -109,7 +109,8 @@ class Background:
             self.consumer = ConsumerLoop(
                 group=settings.consumer_group or name, bootstrap=settings.kafka_bootstrap_servers,
                 topics=list(consumes), handlers=handlers, session_factory=factory, producer=self.producer, metrics=m,
-                max_retries=settings.consumer_max_retries, backoff_seconds=settings.consumer_backoff_seconds)
+                max_retries=settings.consumer_max_retries, backoff_seconds=settings.consumer_backoff_seconds,
+                max_poll_records=settings.consumer_max_poll_records)
             self.threads.append(threading.Thread(target=_guard(self.consumer.run, self.stop), name="consumer",
                                                  daemon=True))
         for i, make_loop in enumerate(loops):

@@ -29,6 +29,8 @@ class ServiceSettings(PlatformSettings):
     database_url: str = ""
     consumer_max_retries: int = Field(5, validation_alias="RAPPORT_CONSUMER_MAX_RETRIES")
     consumer_backoff_seconds: float = Field(0.2, validation_alias="RAPPORT_CONSUMER_BACKOFF_SECONDS")
+    # events per poll, applied in one transaction: more is more throughput, fewer is less latency
+    consumer_max_poll_records: int = Field(500, validation_alias="RAPPORT_CONSUMER_MAX_POLL_RECORDS", ge=1)
     relay_batch_size: int = Field(500, validation_alias="RAPPORT_RELAY_BATCH_SIZE")
     # the consumer group is the service's name; another group replays the topics into another database
     consumer_group: str = Field("", validation_alias="RAPPORT_CONSUMER_GROUP")
