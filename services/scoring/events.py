@@ -170,11 +170,11 @@ def engagement_recorded(session: Session, event: Event) -> None:
     data = event["data"]
     person = person_key_or_none(data["person"])
     if data["kind"] == "view" and person:
-        write_facts(session)
-    if data["kind"] == "view" and person and session.query(FactRow.id).filter_by(
-            tenant_id=event["tenantid"], rep_id=data["rep_id"], kind=F.ENGAGEMENT_RECEIVED, ref=data["content_id"],
-            person=person, detail="view").first():
-        return  # repeated views of one rep's share by one person count once
+        write_facts(session)  # an earlier view may be among this transaction's facts
+        if session.query(FactRow.id).filter_by(
+                tenant_id=event["tenantid"], rep_id=data["rep_id"], kind=F.ENGAGEMENT_RECEIVED,
+                ref=data["content_id"], person=person, detail="view").first():
+            return  # repeated views of one rep's share by one person count once
     add_fact(session, event, F.ENGAGEMENT_RECEIVED, person=person, ref=data["content_id"], detail=data["kind"])
 
 

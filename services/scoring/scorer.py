@@ -85,7 +85,8 @@ def alert_rows(tenant_id: str, rep_id: str, score: Score) -> list[dict[str, Any]
 
 def raise_alerts(session: Session, candidates: list[dict[str, Any]]) -> list[Event]:
     """Store the occurrences not raised before (the first found of each wins) in one statement per
-    500; a `scoring.alert.raised` for each of them."""
+    500; a `scoring.alert.raised` for each of them. (Not `rapportkit.db.insert_many`: its arrays
+    cannot carry the JSON evidence.)"""
     first: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for row in candidates:
         first.setdefault((row["tenant_id"], row["rep_id"], row["kind"], row["occurrence"]), row)
