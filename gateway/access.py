@@ -1,7 +1,7 @@
 """Who may call what: one access rule per public route, applied by `authenticate` (gateway/auth.py)
 to every request after the caller is identified.
 
-Roles (CONTRACTS.md): `admin` reads and changes everything of its tenant; `manager` reads the reps
+Roles (docs/contracts.md): `admin` reads and changes everything of its tenant; `manager` reads the reps
 of its teams; `rep` reads itself; `ingest` writes events and imports and reads nothing. Data that
 is the tenant's shared market picture (accounts, signals, recommendations, content, settings) is
 readable by every reader role. Every service also scopes each read by the tenant of the signed

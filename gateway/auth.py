@@ -5,7 +5,7 @@ per-key rate limit and the route's access rule (gateway/access.py).
 reachable without a key, over its rate, or outside its role. Keys:
 
 - the bootstrap token (RAPPORT_BOOTSTRAP_TOKEN): the platform admin, acting as an `admin` of
-  tenant `demo` (CONTRACTS.md "Running locally");
+  tenant `demo` (docs/contracts.md "Running locally");
 - API keys made with `POST /v1/admin/api-keys`: looked up by their SHA-256, refused once revoked.
   A found key is remembered for `CACHE_SECONDS` per process (revoking drops it at once in the
   process that revokes; other gateway replicas refuse it within `CACHE_SECONDS`).

@@ -58,7 +58,7 @@ AdminDep = Annotated[Identity, Depends(require_admin)]
 
 
 class PersonToErase(BaseModel):
-    """Who to erase: at least `profile_url` or `email` (the person key of CONTRACTS.md); `name`
+    """Who to erase: at least `profile_url` or `email` (the person key of docs/contracts.md); `name`
     helps services find the person in free text (notes, messages)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -1,4 +1,4 @@
-"""People: the ``person`` object of CONTRACTS.md and its key.
+"""People: the ``person`` object of docs/contracts.md and its key.
 
 A person is a dict with keys among ``profile_url``, ``email``, ``name``, ``title`` and
 ``company``. Unknown fields are left out (the platform's JSON Schema types them as strings, so

@@ -1,6 +1,6 @@
 """Resolving people known only by name, from elsewhere in the same export.
 
-Decision: CONTRACTS.md requires a person to carry a profile URL or an e-mail. Older exports
+Decision: docs/contracts.md requires a person to carry a profile URL or an e-mail. Older exports
 name people without either (Connections before July 2023, Invitations before 2024, 2018
 messages, Recommendations, endorsements of 2022). Before rejecting such a row the importer
 looks the name up in a directory built from rows of the SAME export that pair a name with a

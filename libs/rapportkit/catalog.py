@@ -1,7 +1,7 @@
 """The event catalog: every event type, its topic, its owner and the JSON Schema of its `data`.
 
 This is the single source for validation, for topic routing, for the AsyncAPI document and for
-which service accepts a type at `POST /v1/events`. CONTRACTS.md fixes the names and the required
+which service accepts a type at `POST /v1/events`. docs/contracts.md fixes the names and the required
 fields; fields may be added (`additionalProperties` stays open) but none removed within `.v1`.
 """
 

@@ -1,4 +1,4 @@
-"""The person key of CONTRACTS.md: the normalised profile URL, else the lowercased email.
+"""The person key of docs/contracts.md: the normalised profile URL, else the lowercased email.
 
 URL normalisation: lowercase host and path, no scheme, no `www.`, no query or fragment, no
 trailing slash — `https://www.LinkedIn.com/in/Ada/?trk=x` → `linkedin.com/in/ada`.

@@ -1,4 +1,4 @@
-"""The contingency quadrant of CONTRACTS.md: customer status × buying-centre size. Pure logic.
+"""The contingency quadrant of docs/contracts.md: customer status × buying-centre size. Pure logic.
 
 - Customer status is `high` when the account's tier is one of the tenant's high-status tiers
   (default `strategic` and `key`), or — when the tenant sets `high_status_min_revenue` — when the
@@ -28,7 +28,7 @@ DEFAULT_HIGH_STATUS: tuple[Tier, ...] = ("strategic", "key")
 
 
 class QuadrantRules(BaseModel):
-    """A tenant's quadrant settings as set with `PUT /v1/settings/quadrant` (defaults of CONTRACTS.md)."""
+    """A tenant's quadrant settings as set with `PUT /v1/settings/quadrant` (defaults of docs/contracts.md)."""
 
     model_config = ConfigDict(extra="forbid")
     high_status_tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_HIGH_STATUS))

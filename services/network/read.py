@@ -23,7 +23,7 @@ from services.network.models import AccountRow, ConnectionRow, MeetingRow, Messa
 
 
 def authorize(session: Session, identity: Identity, rep_id: str) -> None:
-    """Role rules of CONTRACTS.md: admin reads every rep of the tenant, a manager the reps of their
+    """Role rules of docs/contracts.md: admin reads every rep of the tenant, a manager the reps of their
     teams (from ``directory.rep.upserted``), a rep only themselves, an ingest key nothing."""
     if identity.role == "admin" or identity.platform_admin:
         return

@@ -31,7 +31,7 @@ ENGAGEMENT_WEIGHTS = {"view": 0.2, "like": 0.5, "click": 0.5, "download": 0.8, "
 class Fact:
     kind: str
     at: datetime
-    person: str | None = None  # person key (CONTRACTS.md)
+    person: str | None = None  # person key (docs/contracts.md)
     account_id: str | None = None
     ref: str | None = None  # conversation, content, signal or meeting id
     flag: bool = False  # msg_out: is a pitch; content_shared: company content

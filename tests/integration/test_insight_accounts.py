@@ -76,7 +76,7 @@ def test_strategic_account_with_six_stakeholders_and_a_departure(client: httpx.C
     for role, sid in people.items():
         [member] = body["stakeholders"][role]
         assert member["stakeholder_id"] == sid
-        assert member["person_key"] == f"linkedin.com/in/{sid}"  # normalised per CONTRACTS.md
+        assert member["person_key"] == f"linkedin.com/in/{sid}"  # normalised per docs/contracts.md
         assert member["person"]["name"] == f"Person {sid}" and member["seniority"] == "director"
     assert body["stakeholders"]["unknown"] == []
 

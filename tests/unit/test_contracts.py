@@ -1,11 +1,13 @@
 """The published contracts: docs/asyncapi.json and docs/openapi.json are what the code generates,
 the AsyncAPI document carries every topic, type and schema, and the schemas require what
-CONTRACTS.md's table requires. Regenerate the committed copies with `python -m gateway.contracts`."""
+docs/contracts.md's table requires. Regenerate the committed copies with `python -m gateway.contracts`."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,7 +136,7 @@ def test_dlq_headers_are_the_ones_the_consumer_writes() -> None:
     assert [name for name, _ in record["headers"]] == list(contracts.DLQ_HEADERS)
 
 
-# CONTRACTS.md "Topics and event types": required data fields, one-of groups and enumerations.
+# docs/contracts.md "Topics and event types": required data fields, one-of groups and enumerations.
 PERSON = ["profile_url", "email"]
 CONTRACT: dict[str, dict[str, Any]] = {
     "directory.rep.upserted": {"required": ["rep_id", "name", "team_id"]},
@@ -217,7 +219,7 @@ def test_contract_fields_are_required_by_the_schema(suffix: str) -> None:
         assert ["data", field] in [e.loc for e in refused.value.errors]
 
 
-# The public HTTP API of CONTRACTS.md that the gateway serves today. Routes owned by work in
+# The public HTTP API of docs/contracts.md that the gateway serves today. Routes owned by work in
 # progress (admin directory and keys, imports, the dashboard) join this list as they land.
 PUBLIC_ROUTES = [
     ("post", "/v1/events"),
@@ -254,3 +256,24 @@ def test_openapi_lists_the_public_api() -> None:
     assert {p["name"] for p in stream["parameters"]} >= {"types", "Last-Event-ID", "last_event_id"}
     erasure = paths["/v1/privacy/erasure"]["post"]
     assert "202" in erasure["responses"] and "requestBody" in erasure
+
+
+REPO = Path(__file__).resolve().parents[2]
+CITATION = re.compile(r"[\w./-]*contracts\.md", re.IGNORECASE)
+
+
+def test_every_cited_contracts_document_is_in_the_repository() -> None:
+    """The code and docs cite the public contracts; the file they cite is docs/contracts.md."""
+    cited: dict[str, set[str]] = {}
+    for root in ("libs", "gateway", "services", "importers", "stack", "bench", "rapport_cli", "tests", "docs",
+                 "deploy", "README.md", "Makefile"):
+        base = REPO / root
+        for path in [base] if base.is_file() else base.rglob("*"):
+            if path.suffix not in {".py", ".md", ".json", ".yaml", ".yml", ".sh", ""} or not path.is_file():
+                continue
+            for name in CITATION.findall(path.read_text(errors="replace")):
+                cited.setdefault(name, set()).add(str(path.relative_to(REPO)))
+    assert cited, "the contracts are cited somewhere"
+    for name, where in cited.items():
+        target = (REPO / "docs" / name) if "/" not in name else (REPO / name)
+        assert name in {"docs/contracts.md", "contracts.md"} and target.is_file(), (name, sorted(where))

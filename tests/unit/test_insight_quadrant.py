@@ -1,4 +1,4 @@
-"""Contingency quadrant rules (CONTRACTS.md defaults and per-tenant settings), hand-computed."""
+"""Contingency quadrant rules (docs/contracts.md defaults and per-tenant settings), hand-computed."""
 
 from __future__ import annotations
 

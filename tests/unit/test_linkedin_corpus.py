@@ -18,7 +18,7 @@ from importers.linkedin import parse_export
 from importers.result import ImportResult
 from tests.unit.linkedin_corpus_paths import linkedin_corpus_folders, shared_data
 
-# Required data fields per event type, copied by hand from CONTRACTS.md.
+# Required data fields per event type, copied by hand from docs/contracts.md.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "rapport.network.connection.accepted": ("rep_id", "person"),
     "rapport.network.connection.requested": ("rep_id", "person", "direction"),

@@ -1,4 +1,4 @@
-"""Person keys per CONTRACTS.md, with hand-written expectations."""
+"""Person keys per docs/contracts.md, with hand-written expectations."""
 
 from __future__ import annotations
 
