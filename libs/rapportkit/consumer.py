@@ -90,6 +90,9 @@ class ConsumerLoop:
         # let the consumer have the interpreter first (they share one GIL)
         self.idle = threading.Event()
         self.idle.set()
+        # set after each applied poll commits: a loop waiting for work the consumer makes (the
+        # scorer) wakes at once instead of polling the database
+        self.applied = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
         consumer = make_consumer(self.bootstrap, group_id=self.group, topics=self.topics,
@@ -125,6 +128,7 @@ class ConsumerLoop:
                     self.process(messages)
                 finally:
                     self.idle.set()
+                    self.applied.set()
                 try:
                     consumer.commit()
                 except KafkaError as exc:
