@@ -14,8 +14,8 @@ import time
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import case, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
