@@ -199,7 +199,7 @@ def test_the_scorer_wakes_when_the_consumer_of_its_process_applies_a_poll(db: Se
     """A rep's score shows as soon as the consumer has applied the event, not at the scorer's next
     look at the database (its interval here is a minute)."""
     loop = ConsumerLoop(group="scoring", bootstrap="unused:9092", topics=[], handlers={}, session_factory=db,
-                        producer=None,  # type: ignore[arg-type]
+                        producer=None,
                         metrics=metrics("scorer-wake-test"))
     s = Scorer(db, clock=Clock(DAY), interval=60, consumer=loop)
     stop = threading.Event()
