@@ -1,6 +1,7 @@
 """The CloudEvents bindings through the real stack, with the official `cloudevents` SDK on the other
 side: events sent in the HTTP binding's binary, structured and batch content modes (and with null
-attributes) are accepted and reach the scores and the topic."""
+attributes) are accepted and reach the scores and the topic; what the project publishes reads back
+as a structured-mode event through the SDK's Kafka conversion."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 from cloudevents.core.bindings import http
+from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
@@ -109,3 +111,23 @@ def test_null_attributes_are_absent(stack: Stack, client: httpx.Client, kafka: s
     assert value["id"] == body["id"]
     assert not {"subject", "traceparent", "comexampleext"} & set(value) and None not in value.values()
 
+
+def test_published_messages_read_back_with_the_sdk_kafka_conversion(
+        stack: Stack, client: httpx.Client, kafka: str) -> None:
+    """Kafka protocol binding 1.0.2: the project's messages are in structured mode, say so in their
+    `content-type` header, and the SDK turns them back into the event (the key as `partitionkey`)."""
+    rep = new_rep()
+    sent = profile_viewed("demo", rep)
+    assert client.post("/v1/events", json=sent).status_code == 202
+    [record] = eventually(lambda: published(kafka, rep) or None, timeout=10, what="the event on the topic")
+    headers = dict(record.headers)
+    assert headers["content-type"] == b"application/cloudevents+json; charset=utf-8"
+    assert not any(name.startswith("ce_") for name in headers), "structured mode: no binary-mode attributes"
+    message = ce_kafka.KafkaMessage(headers=headers, key=record.key, value=record.value)
+    for read in (ce_kafka.from_kafka_event, ce_kafka.from_structured_event):
+        event = read(message)
+        assert event.get_id() == sent["id"] and event.get_type() == "rapport.insight.profile.viewed"
+        assert event.get_source() == "tests" and event.get_extension("tenantid") == "demo"
+        assert event.get_time() == datetime(2026, 11, 20, 10, tzinfo=UTC)
+        assert event.get_data() == sent["data"]
+        assert event.get_extension("partitionkey") == f"demo:{rep}"
