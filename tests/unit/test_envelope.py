@@ -91,3 +91,11 @@ def test_catalog_covers_contracts_topics_and_schemas() -> None:
         assert {"id", "tenantid", "data", "time"} <= set(schema["required"])
     assert "rapport.scoring.score.updated" not in INGESTIBLE_TYPES
     assert "rapport.outcome.opportunity.closed" in INGESTIBLE_TYPES
+
+
+def test_null_attributes_are_treated_as_absent() -> None:
+    """JSON event format 1.0.2 section 2.2: a null attribute is unset; a null required one is missing."""
+    event = validate({**copy.deepcopy(BASE), "subject": None, "traceparent": None})
+    assert "subject" not in event and "traceparent" not in event
+    assert partition_key({**event, "subject": None}) == "acme:r1"
+    assert errors_of({**copy.deepcopy(BASE), "id": None}) == [(["id"], "field required")]
