@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """The body of a list read (`page(...)` builds it); `total` counts every match, not just this page."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
 
 
 class PageParams(BaseModel):
