@@ -1,9 +1,10 @@
-"""Imports through the real stack: every LinkedIn export of the shared corpus through
+"""Imports through the real stack: every LinkedIn export of the anonymised corpus through
 `POST /v1/imports/linkedin` with every row explained, re-imports that change nothing, the checks
 of an upload, tenant scoping, interrupted jobs, and the Maven CSV through the `rapport` CLI with
 its progress bar, matched against what the file itself says.
 
-The corpus lives beside the repository (../shared/data); a missing corpus FAILS these tests.
+The corpus is committed under tests/fixtures (LinkedIn exports anonymised by
+`python -m importers.anonymise`, the Maven CRM sample as published); a missing one FAILS these tests.
 Run with `-s` to see the per-file table.
 """
 
@@ -34,23 +35,13 @@ from sqlalchemy import create_engine, text
 
 from stack.processes import Stack
 from tests.integration.helpers import eventually
+from tests.unit.linkedin_corpus_paths import MAVEN_PIPELINE, fixture, linkedin_corpus_folders
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 RAPPORT = Path(sys.executable).parent / "rapport"  # the console script installed with the project
 
 
-def shared(*parts: str) -> Path:
-    path = SHARED.joinpath("data", *parts)
-    if not path.exists():
-        pytest.fail(f"the shared real-data corpus is missing at {path} (it must sit beside the repository)",
-                    pytrace=False)
-    return path
-
-
 def export_folders() -> list[Path]:
-    folders = sorted(p for p in shared("linkedin").iterdir() if p.is_dir())
-    assert folders, "no LinkedIn export folders in the shared corpus"
-    return folders
+    return linkedin_corpus_folders()
 
 
 def zipped(folder: Path) -> bytes:
@@ -372,7 +363,7 @@ def maven_expected(path: Path) -> tuple[dict[str, dict[str, Any]], int, int]:
 
 @pytest.mark.timeout(600)
 def test_maven_csv_through_the_cli_matches_the_outcomes_report(stack: Stack, platform: httpx.Client) -> None:
-    maven = shared("crm", "maven", "sales_pipeline.csv")
+    maven = fixture(MAVEN_PIPELINE)
     expected, rows, not_engaged = maven_expected(maven)
     assert len(expected) >= 30 and rows == 8800
     platform_env = {"RAPPORT_URL": stack.gateway_url, "RAPPORT_TOKEN": stack.env["RAPPORT_BOOTSTRAP_TOKEN"],
