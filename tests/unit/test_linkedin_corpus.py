@@ -62,8 +62,8 @@ def structural_problems(event: dict[str, Any], rep_id: str) -> list[str]:
         problems.append("message without text or length")
     person = data.get("person")
     if person is not None:
-        if not (person.get("profile_url") or person.get("email")):
-            problems.append("person without profile_url or email")
+        if not (person.get("profile_url") or person.get("email") or person.get("name")):
+            problems.append("person without profile_url, email or name")
         if not all(isinstance(value, str) and value for value in person.values()):
             problems.append("person with empty or non-string field")
     if data.get("rep_id", rep_id) != rep_id:
