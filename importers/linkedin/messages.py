@@ -80,8 +80,8 @@ def _recipients(row: Row, ctx: Context, known: dict[str, Person]) -> list[Recipi
     found = ctx.directory.resolve(row.get("To"))
     if found:
         return [(found, "name" if has_identity(found) else None)]
-    named = make_person(name=row.get("To"))  # known by name alone: a weak identity
-    return [(named, None)] if normalise_name(named.get("name")) not in GENERIC_NAMES else []
+    weak = make_person(name=row.get("To"))  # known by name alone: a weak identity
+    return [(weak, None)] if normalise_name(weak.get("name")) not in GENERIC_NAMES else []
 
 
 def _data(row: Row, content: str, person: Person, conversation: str, sponsored: bool) -> dict[str, Any]:
