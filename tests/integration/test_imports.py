@@ -125,7 +125,7 @@ def error_of(response: httpx.Response) -> tuple[int, list[Any]]:
 # ---------------------------------------------------------------- the corpus
 
 
-@pytest.mark.timeout(900)  # ~19,000 events through the services; minutes on a busy 2-core machine
+@pytest.mark.timeout(900)  # ~24,000 events through the services; minutes on a busy 2-core machine
 def test_every_linkedin_export_imports_with_every_row_explained(tenant: Tenant) -> None:
     lines = [f"{'export':40} {'file':52} {'rows':>6} {'w/ev':>6} {'events':>6} {'rej':>5} {'listed':>6} {'dup':>4}"]
     unexplained: list[str] = []
@@ -133,6 +133,11 @@ def test_every_linkedin_export_imports_with_every_row_explained(tenant: Tenant) 
     for folder in export_folders():
         job_id = start_linkedin(tenant.ingest, zipped(folder), name=f"{folder.name}.zip")
         job = finished(tenant.ingest, job_id)
+        if job["status"] == "failed" and "import it again with rep_id" in job["error"]:
+            # an export of recommendations only (set_08) names no owner: the job says so, and the
+            # user gives the rep
+            job_id = start_linkedin(tenant.ingest, zipped(folder), rep_id=f"owner-{folder.name}")
+            job = finished(tenant.ingest, job_id)
         assert job["status"] == "done", (folder.name, job["error"])
         listed = Counter(r["file"] for r in all_rejections(tenant.ingest, job_id))
         assert job["events_refused"] == 0 and None not in listed
@@ -170,7 +175,7 @@ def network_of(c: httpx.Client, rep: str) -> dict[str, Any]:
 
 
 def test_importing_an_export_twice_changes_nothing(stack: Stack, tenant: Tenant) -> None:
-    folder = next(f for f in export_folders() if f.name.startswith("mrityu98"))
+    folder = next(f for f in export_folders() if f.name == "set_07")  # the Jul-2023 "Basic" export
     data = zipped(folder)
     first = finished(tenant.ingest, start_linkedin(tenant.ingest, data))
     assert first["status"] == "done", first["error"]
