@@ -164,7 +164,7 @@ def test_documented_event_headers_are_the_ones_the_relay_writes(lane: str) -> No
 
 
 # docs/contracts.md "Topics and event types": required data fields, one-of groups and enumerations.
-PERSON = ["profile_url", "email"]
+PERSON = ["profile_url", "email", "name"]
 CONTRACT: dict[str, dict[str, Any]] = {
     "directory.rep.upserted": {"required": ["rep_id", "name", "team_id"]},
     "insight.account.upserted": {"required": ["account_id", "name", "tier", "industry", "employees"],
