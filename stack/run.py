@@ -73,6 +73,7 @@ def main() -> int:
             loader.join(timeout=5)  # its requests fail at once now that the gateway is gone
         if owns_kafka:
             infra.stop_kafka()
+        signals.ignore_from_now()
         print("stopped.", flush=True)
 
 

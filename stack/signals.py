@@ -43,6 +43,13 @@ class StopSignals:
     def name(self) -> str:
         return signal.Signals(self.signum).name if self.signum else ""
 
+    def ignore_from_now(self) -> None:
+        """Ignore SIGINT and SIGTERM once everything is stopped. At exit the interpreter puts the
+        default action back in place of a Python handler, and a late second Ctrl-C would then kill
+        the process by signal after a clean stop (seen as exit status -2 instead of 0)."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
     def wait(self, timeout: float) -> bool:
         """Sleep up to `timeout` seconds, less when a signal arrives; True once one has."""
         if not self.is_set():
