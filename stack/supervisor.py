@@ -85,7 +85,7 @@ class Supervisor:
             raise GaveUp(f"{name} exited ({describe_exit(code)}) and {why}: giving up, stopping the stack "
                          f"(log: {log}); its log ends with:\n{self.stack.log_tail(name)}")
         delay = self.policy.delay(len(recent))
-        self.say(f"{name} exited ({describe_exit(code)}); starting it again in {delay:.1f} s "
+        self.say(f"{name} exited ({describe_exit(code)}); starting it again in {delay:g} s "
                  f"(exit {len(recent)} of {self.policy.limit} allowed within {self.policy.window:.0f} s; "
                  f"log: {log})")
         self.due[name] = now + delay
