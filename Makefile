@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck unit integration bench infra-up infra-down clean
+.PHONY: setup run test lint typecheck unit integration lifecycle bench infra-up infra-down clean
 
 setup: $(VENV)/.installed ## virtualenv, Kafka jars, PostgreSQL server, Chromium (browser tests)
 	@bash deploy/local/kafka.sh fetch
@@ -36,6 +36,9 @@ unit: $(VENV)/.installed
 
 integration: setup
 	@$(PY) -m pytest tests/integration tests/e2e -q
+
+lifecycle: setup ## make run's launcher: SIGINT/SIGTERM at random moments, 50 rounds (RAPPORT_LIFECYCLE_ROUNDS), and crashes
+	@RAPPORT_LIFECYCLE_ROUNDS=$${RAPPORT_LIFECYCLE_ROUNDS:-50} $(PY) -m pytest tests/integration/test_launcher.py -q
 
 bench: setup ## stage rates + bottleneck, py-spy flame graphs, freshness, import, replay, queries; var/bench/summary.json
 	@$(PY) -m bench.ingest

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,11 +19,37 @@ class InfraError(RuntimeError):
     pass
 
 
-def _script(name: str, *args: str) -> str:
-    proc = subprocess.run(["bash", str(SCRIPTS / name), *args], capture_output=True, text=True, timeout=900)
+class Stopped(Exception):
+    """A stop was asked for (`should_stop` turned true) while waiting for something to start."""
+
+
+def _script(name: str, *args: str, should_stop: Callable[[], bool] | None = None) -> str:
+    """Run deploy/local/<name> in a process group of its own, so that a Ctrl-C in the terminal
+    reaches the caller only (which then stops, in order, what the script started, e.g. the broker).
+    When `should_stop` turns true meanwhile, the script and everything it started get SIGTERM."""
+    proc = subprocess.Popen(["bash", str(SCRIPTS / name), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, process_group=0)
+    deadline = time.monotonic() + 900
+    while True:
+        try:
+            out, err = proc.communicate(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            if should_stop is not None and should_stop():
+                _end_group(proc, signal.SIGTERM)
+                raise Stopped(f"deploy/local/{name} {' '.join(args)} interrupted") from None
+            if time.monotonic() > deadline:
+                _end_group(proc, signal.SIGKILL)
+                raise InfraError(f"deploy/local/{name} {' '.join(args)} took over 900 s") from None
     if proc.returncode != 0:
-        raise InfraError(f"deploy/local/{name} {' '.join(args)} failed:\n{proc.stderr[-4000:]}")
-    return proc.stdout.strip()
+        raise InfraError(f"deploy/local/{name} {' '.join(args)} failed:\n{err[-4000:]}")
+    return out.strip()
+
+
+def _end_group(proc: subprocess.Popen[str], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(proc.pid, signum)
+    proc.communicate()
 
 
 def kafka_port() -> int:
@@ -34,9 +64,10 @@ def kafka_running() -> bool:
         return False
 
 
-def start_kafka() -> str:
-    """Start (or find) the local broker; returns its bootstrap address."""
-    _script("kafka.sh", "start")
+def start_kafka(should_stop: Callable[[], bool] | None = None) -> str:
+    """Start (or find) the local broker; returns its bootstrap address. Raises Stopped when
+    `should_stop` turns true first (the half-started broker got SIGTERM; `stop_kafka` waits for it)."""
+    _script("kafka.sh", "start", should_stop=should_stop)
     return f"127.0.0.1:{kafka_port()}"
 
 

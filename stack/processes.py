@@ -7,12 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from stack.infra import ROOT
+from stack.infra import ROOT, Stopped
 
 SERVICES = ("insight", "network", "content", "scoring")
 
@@ -55,13 +56,15 @@ class Stack:
             env[f"RAPPORT_{name.upper()}_URL"] = f"http://127.0.0.1:{self.procs[name].port}"
         return env
 
-    def start(self, timeout: float = 120) -> None:
+    def start(self, timeout: float = 120, should_stop: Callable[[], bool] | None = None) -> None:
+        """Start every process and wait until all are ready; raises Stopped as soon as
+        `should_stop` turns true (what was started is still running: call `stop`)."""
         apis = list(SERVICES)
         self._launch(apis)
-        self.wait_ready(apis, timeout)
+        self.wait_ready(apis, timeout, should_stop)
         workers = [f"{s}-worker" for s in SERVICES]
         self._launch([*workers, "gateway"])
-        self.wait_ready([*workers, "gateway"], timeout)
+        self.wait_ready([*workers, "gateway"], timeout, should_stop)
 
     def add(self, name: str, app: str, port: int, env: dict[str, str], timeout: float = 120) -> None:
         """Start one more process beside the stack (e.g. a replay of a service into another database)."""
@@ -91,29 +94,40 @@ class Stack:
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
             log.close()
 
-    def wait_ready(self, names: list[str], timeout: float) -> None:
+    def relaunch(self, name: str) -> None:
+        """Start `name` again after it exited, without waiting for it (the launcher's supervisor)."""
+        self._launch([name])
+
+    def wait_ready(self, names: list[str], timeout: float, should_stop: Callable[[], bool] | None = None) -> None:
         deadline = time.monotonic() + timeout
         pending = list(names)
         last: dict[str, str] = {}
         with httpx.Client(timeout=2) as client:
             while pending:
                 for name in list(pending):
+                    if should_stop is not None and should_stop():
+                        raise Stopped(f"stopped while waiting for {', '.join(pending)}")
                     proc = self.procs[name]
                     if proc.popen is not None and proc.popen.poll() is not None:
                         raise RuntimeError(f"{name} exited with {proc.popen.returncode}; "
                                            f"log tail:\n{self.log_tail(name)}")
-                    try:
-                        r = client.get(f"http://127.0.0.1:{proc.port}/ready")
-                        if r.status_code == 200:
-                            pending.remove(name)
-                        else:
-                            last[name] = r.text
-                    except httpx.HTTPError as exc:
-                        last[name] = repr(exc)
+                    not_ready = self.probe(client, name)
+                    if not_ready is None:
+                        pending.remove(name)
+                    else:
+                        last[name] = not_ready
                 if pending and time.monotonic() > deadline:
                     details = "; ".join(f"{n}: {last.get(n, '?')}" for n in pending)
                     raise RuntimeError(f"not ready after {timeout:.0f} s: {details}")
                 time.sleep(0.2)
+
+    def probe(self, client: httpx.Client, name: str) -> str | None:
+        """None when `name` answers /ready with 200, else why not."""
+        try:
+            r = client.get(f"http://127.0.0.1:{self.procs[name].port}/ready")
+        except httpx.HTTPError as exc:
+            return repr(exc)
+        return None if r.status_code == 200 else r.text
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.log_dir / f"{name}.log"
