@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gateway.auth import CallerDep
 from gateway.upstream import Upstreams
+from rapportkit.params import PathId
 
-PathParam = str
+
+def optional(annotation: Any) -> Any:
+    """`annotation | None`, keeping the constraints of an `Annotated[int, Query(le=...)]`."""
+    if get_origin(annotation) is Annotated:
+        base, *constraints = get_args(annotation)
+        return Annotated[base | None, *constraints]
+    return annotation | None
 
 
 def forward(router: APIRouter, service: str, method: str, path: str, summary: str, *,
@@ -27,10 +34,10 @@ def forward(router: APIRouter, service: str, method: str, path: str, summary: st
     params = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
               inspect.Parameter("caller", inspect.Parameter.KEYWORD_ONLY, annotation=CallerDep)]
     for name in re.findall(r"{(\w+)}", path):
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=PathParam))
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=PathId))
     for name, annotation in query.items():
         default = Query(None, alias="from") if name == "from_" else None
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation | None,
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=optional(annotation),
                                         default=default))
     if body is not None:
         params.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=body))

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from gateway.auth import CallerDep
 from gateway.upstream import Upstreams
 from rapportkit.pagination import PageDep
+from rapportkit.params import PathId
 from services.insight.api.schemas import (
     AccountQuery,
     ActionedQuery,
@@ -42,7 +43,7 @@ async def list_accounts(request: Request, caller: CallerDep, _page: PageDep, tie
 
 @router.get("/v1/accounts/{account_id}",
             summary="One account: ICP fit with reasons, stakeholders by role, buying centre, quadrant")
-async def get_account(account_id: str, request: Request, caller: CallerDep) -> Response:
+async def get_account(account_id: PathId, request: Request, caller: CallerDep) -> Response:
     return await _forward(request, caller)
 
 
