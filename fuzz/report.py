@@ -76,6 +76,7 @@ def read_calls(path: Path) -> list[Call]:
 
 def generated_cases(report: Path) -> int:
     """Test cases schemathesis generated (its JSON report), 0 when it wrote none."""
-    if not report.exists():
+    try:
+        return int(json.loads(report.read_text(encoding="utf-8")).get("test_cases", {}).get("generated", 0))
+    except (OSError, ValueError):  # none, or cut short by an interrupted run
         return 0
-    return int(json.loads(report.read_text(encoding="utf-8")).get("test_cases", {}).get("generated", 0))

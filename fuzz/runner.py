@@ -16,9 +16,11 @@ from pathlib import Path
 from fuzz.report import Result, generated_cases, read_calls
 from fuzz.settings import ROOT, FuzzSettings
 
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+
 
 def command(base_url: str, token: str, out_dir: Path, settings: FuzzSettings) -> list[str]:
-    args = [sys.executable, "-m", "schemathesis.cli", "run", f"{base_url}/openapi.json",
+    args = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run", f"{base_url}/openapi.json",
             "--phases", ",".join(settings.phases),
             "--checks", "not_a_server_error", "--max-response-time", f"{settings.slow_seconds:g}",
             "--max-examples", str(settings.max_examples), "--seed", str(settings.seed),
@@ -47,11 +49,16 @@ def run(base_url: str, token: str, out_dir: Path, settings: FuzzSettings, *, dat
         proc = subprocess.Popen(command(base_url, token, out_dir, settings), cwd=out_dir, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
-        for chunk in iter(proc.stdout.readline, b""):
-            out.write(chunk)
-            if echo:
-                sys.stdout.buffer.write(chunk)
-                sys.stdout.flush()
-        code = proc.wait()
+        try:
+            for chunk in iter(proc.stdout.readline, b""):
+                out.write(chunk)
+                if echo:
+                    sys.stdout.buffer.write(chunk)
+                    sys.stdout.flush()
+            code = proc.wait()
+        finally:  # interrupted: schemathesis goes too, before the stack it calls
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
     return Result(database=database, cases=generated_cases(out_dir / "schemathesis.json"), calls=read_calls(calls),
                   slow_seconds=settings.slow_seconds, exit_code=code, log=log)
