@@ -70,6 +70,11 @@ def visible_views(client: httpx.Client, rep: str, day: str = DAY) -> float:
     return research_actions(r.json()) if r.status_code == 200 else -1.0
 
 
+def psycopg_url(sqlalchemy_url: str) -> str:
+    """The stack's SQLAlchemy URL of a PostgreSQL database, for psycopg."""
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def wait_visible(client: httpx.Client, rep: str, at_least: float, started: float, timeout: float = 30) -> float:
     """Poll the rep's score until it shows `at_least` views; seconds since `started`."""
     while visible_views(client, rep) < at_least:

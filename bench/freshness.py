@@ -4,12 +4,14 @@ each one (BENCH_FRESHNESS probes, for at most BENCH_FRESHNESS_SECONDS)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
 import httpx
+import psycopg
 
 from bench.common import (
     BACKGROUND_CLIENTS,
@@ -20,6 +22,7 @@ from bench.common import (
     event,
     profile_view,
     progress,
+    psycopg_url,
     scrape,
     wait_visible,
 )
@@ -85,27 +88,70 @@ class BackgroundLoad:
             t.join(timeout=60)
 
 
-def probes(gateway_url: str, token: str, count: int = FRESHNESS, limit: float = PROBE_SECONDS) -> list[float]:
+@dataclass
+class Probe:
+    """One freshness probe: its event id, and when (wall clock) it was posted and seen in the score."""
+
+    event_id: str
+    posted: float
+    seen: float
+
+    @property
+    def latency(self) -> float:
+        return self.seen - self.posted
+
+
+def probes(gateway_url: str, token: str, count: int = FRESHNESS, limit: float = PROBE_SECONDS) -> list[Probe]:
     """Up to `count` profile views of one fresh rep, one at a time, for at most `limit` seconds:
-    seconds until each is in the score. A probe not seen within PROBE_TIMEOUT counts as that long
-    (the pipeline is behind its load: the percentiles are then lower bounds)."""
+    when each was posted and seen in the score. A probe not seen within PROBE_TIMEOUT counts as that
+    long (the pipeline is behind its load: the percentiles are then lower bounds)."""
     rep = f"fresh-{uuid.uuid4().hex[:6]}"
-    latencies: list[float] = []
+    done: list[Probe] = []
     phase = time.perf_counter()
     with httpx.Client(base_url=gateway_url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
         for n in range(count):
-            if latencies and time.perf_counter() - phase > limit:
-                progress(f"  stopped after {len(latencies)} probes ({limit:.0f} s)")
+            if done and time.perf_counter() - phase > limit:
+                progress(f"  stopped after {len(done)} probes ({limit:.0f} s)")
                 break
-            started = time.perf_counter()
-            if c.post("/v1/events", json=profile_view(rep, n)).status_code != 202:
+            view = profile_view(rep, n)
+            started, posted = time.perf_counter(), time.time()
+            if c.post("/v1/events", json=view).status_code != 202:
                 raise RuntimeError("the gateway refused a freshness probe")
             try:
-                latencies.append(wait_visible(c, rep, n + 1, started, timeout=PROBE_TIMEOUT))
+                latency = wait_visible(c, rep, n + 1, started, timeout=PROBE_TIMEOUT)
             except RuntimeError:
                 progress(f"  a probe was not in the score after {PROBE_TIMEOUT} s; counted as {PROBE_TIMEOUT} s")
-                latencies.append(float(PROBE_TIMEOUT))
-    return latencies
+                latency = float(PROBE_TIMEOUT)
+            done.append(Probe(view["id"], posted, posted + latency))
+    return done
+
+
+HOPS = ("gateway + service (posted → staged)", "commit + relay (staged → published)",
+        "Kafka + consumer wait (published → claimed)", "apply + read (claimed → seen)")
+
+
+def hops(stack: Stack, done: list[Probe]) -> dict[str, list[float]]:
+    """Where each probe's time went, from the rows the pipeline keeps: the owning service's outbox
+    row (`created_at` when staged, `published_at` after the broker acknowledged it) and the scoring
+    inbox row (`processed_at`, claimed when the consumer starts applying its poll). PostgreSQL only
+    (the databases named in the stack's environment); same machine, so one wall clock."""
+    ids = [p.event_id for p in done]
+    with psycopg.connect(psycopg_url(stack.env["INSIGHT_DATABASE_URL"])) as conn:
+        staged = {r[0]: (r[1], r[2]) for r in conn.execute(
+            "SELECT event_id, created_at, published_at FROM outbox WHERE event_id = ANY(%s)", (ids,))}
+    with psycopg.connect(psycopg_url(stack.env["SCORING_DATABASE_URL"])) as conn:
+        claimed = {r[0]: r[1] for r in conn.execute(
+            "SELECT event_id, processed_at FROM inbox WHERE event_id = ANY(%s)", (ids,))}
+    out: dict[str, list[float]] = {hop: [] for hop in HOPS}
+    for p in done:
+        created, published = staged.get(p.event_id, (None, None))
+        processed = claimed.get(p.event_id)
+        if created is None or published is None or processed is None:
+            continue
+        marks = [p.posted, created.timestamp(), published.timestamp(), processed.timestamp(), p.seen]
+        for hop, (a, b) in zip(HOPS, itertools.pairwise(marks), strict=True):
+            out[hop].append(max(0.0, b - a))
+    return out
 
 
 def drain(stack: Stack, base: float, expected: float, timeout: float = 900) -> None:
@@ -128,8 +174,8 @@ def applied(c: httpx.Client, stack: Stack) -> float:
                   lambda lb: lb.get("outcome") == "applied")
 
 
-def under_load(stack: Stack, token: str) -> tuple[list[float], float]:
-    """Freshness probes while the background load runs; returns the latencies and the load achieved.
+def under_load(stack: Stack, token: str) -> tuple[list[Probe], float]:
+    """Freshness probes while the background load runs; returns the probes and the load achieved.
     Waits for scoring to apply the whole load before returning (the next phase starts quiet)."""
     with httpx.Client(timeout=10) as c:
         base = applied(c, stack)
@@ -137,12 +183,12 @@ def under_load(stack: Stack, token: str) -> tuple[list[float], float]:
     load.start()
     try:
         time.sleep(2)  # let the load settle into the pipeline first
-        latencies = probes(stack.gateway_url, token)
+        done = probes(stack.gateway_url, token)
     finally:
         load.stop()
     if load.errors:
         raise RuntimeError(f"the gateway refused background batches: {load.errors[:3]}")
     rate = load.achieved()
     progress(f"  background load: {load.posted:,} events at {rate:,.0f} events/s")
-    drain(stack, base, load.posted + len(latencies))
-    return latencies, rate
+    drain(stack, base, load.posted + len(done))
+    return done, rate

@@ -103,7 +103,8 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         figures.replay_note = (f"{r.consumed:,} of {r.messages:,} messages in {r.seconds:.1f} s after "
                                f"{r.startup_seconds:.1f} s start-up" + ("" if r.complete else "; stopped early"))
         progress(f"bench: freshness, {FRESHNESS} single events under a background load")
-        figures.fresh, figures.background_rate = freshness.under_load(stack, token)
+        fresh, figures.background_rate = freshness.under_load(stack, token)
+        figures.fresh, figures.fresh_hops = [p.latency for p in fresh], freshness.hops(stack, fresh)
         progress(f"bench: {IMPORT_ROWS}-row LinkedIn import beside live probes and score reads")
         run = imports.run_import(stack, token, IMPORT_ROWS)
         figures.live, figures.reads_pg, figures.import_rate_pg = run.live, run.reads, run.apply_rate

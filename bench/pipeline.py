@@ -1,7 +1,7 @@
 """The raw broker baseline and the end-to-end ingest phase.
 
 1. Raw baseline: kafka-python producer (acks=all, idempotent — the project's producer settings)
-   sending events of the same size to a bench topic on the same broker.
+   sending events of the same size, with the relay's headers, to a bench topic on the same broker.
 2. End to end: batches of events POSTed to the gateway by concurrent clients; the clock stops when
    the scoring worker has applied every one (its Prometheus counter), so the figure covers
    gateway → owning service + outbox → relay → Kafka → scoring consumer → read model. The stage
@@ -24,6 +24,7 @@ from bench.common import BATCH, CLIENTS, EVENTS, REPS, event, progress
 from bench.stages import StageSampler
 from rapportkit import jsonutil
 from rapportkit.kafka import close_producer, make_producer
+from rapportkit.relay import LIVE_HEADERS
 from stack.processes import Stack
 
 
@@ -33,10 +34,10 @@ def raw_producer_rate(bootstrap: str, payload: bytes, count: int) -> float:
     admin.create_topics([NewTopic(topic, 3, 1)])
     producer = make_producer(bootstrap, client_id="bench-raw")
     try:
-        producer.send(topic, key=b"warm", value=payload).get(timeout=30)
+        producer.send(topic, key=b"warm", value=payload, headers=LIVE_HEADERS).get(timeout=30)
         started = time.perf_counter()
         for i in range(count):
-            producer.send(topic, key=f"demo:rep-{i % REPS}".encode(), value=payload)
+            producer.send(topic, key=f"demo:rep-{i % REPS}".encode(), value=payload, headers=LIVE_HEADERS)
         producer.flush()
         elapsed = time.perf_counter() - started
     finally:

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.common import psycopg_url
 from rapportkit.catalog import QUADRANTS, ROLES
 from rapportkit.people import person_key
 
@@ -41,10 +42,6 @@ MIX = [("profile_view", 20), ("msg_out", 24), ("msg_in", 14), ("conn_request_out
        ("engagement_received", 10), ("content_shared", 6), ("engagement_given", 5), ("note", 3),
        ("account_follow", 1), ("meeting_booked", 2), ("content_published", 1)]
 ENGAGEMENTS = ["view", "like", "comment", "share", "click", "download"]
-
-
-def psycopg_url(sqlalchemy_url: str) -> str:
-    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def _facts(rng: random.Random, people: list[str]) -> Iterator[tuple[Any, ...]]:

@@ -31,6 +31,7 @@ class Figures:
     e2e: float = math.nan
     e2e_seconds: float = math.nan
     fresh: list[float] = field(default_factory=list)
+    fresh_hops: dict[str, list[float]] = field(default_factory=dict)  # where the probes' time went
     background_rate: float = math.nan
     live: list[float] = field(default_factory=list)
     live_sqlite: list[float] = field(default_factory=list)
@@ -76,6 +77,8 @@ class Figures:
             "import_apply_events_per_s_postgres": number(self.import_rate_pg),
             "import_apply_events_per_s_sqlite": number(self.import_rate_sqlite),
             "background_events_per_s": number(self.background_rate),
+            "freshness_hops_ms": {hop: {"p50": number(ms(percentile(v, 0.5))), "p99": number(ms(percentile(v, 0.99)))}
+                                  for hop, v in self.fresh_hops.items()},
             "peak_rss_mb_sqlite": number(self.peak_rss_mb_sqlite),
             "board_build_s": number(self.board_build_s),
             "queries_p99_ms": {k: number(ms(percentile(v, 0.99))) for k, v in self.queries.items()},
@@ -124,4 +127,6 @@ def table(data: dict[str, Any], figures: Figures, path: Path) -> list[str]:
     ]
     lines = [f"Rapport benchmark (PostgreSQL unless said, local Kafka 4.x KRaft, {os.cpu_count()} cores) — {path}"]
     lines += [f"  {name:<34} {value:>20}   {note}".rstrip() for name, value, note in rows]
+    lines += [f"    {hop:<44} p50 {fmt(v['p50'])} / p99 {fmt(v['p99'], 'ms')}"
+              for hop, v in data["freshness_hops_ms"].items()]
     return lines

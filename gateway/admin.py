@@ -4,7 +4,7 @@ admin, or the platform admin naming `tenant_id`), and `GET /v1/me`, the caller's
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -16,7 +16,7 @@ from gateway.models import ApiKey, Rep, Team, Tenant, User
 from rapportkit.db import unit_of_work
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
-from rapportkit.pagination import PageDep
+from rapportkit.pagination import Page, PageDep
 from rapportkit.params import PathId
 from rapportkit.web import SessionDep
 
@@ -116,16 +116,6 @@ class KeyRead(BaseModel):
 
 class KeyCreated(KeyRead):
     key: str = Field(description="the API key: shown once, only its SHA-256 is stored")
-
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 class Me(BaseModel):

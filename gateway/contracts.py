@@ -35,8 +35,9 @@ from rapportkit.catalog import (
     dlq_topic,
     event_schema,
 )
+from rapportkit.envelope import STRUCTURED_CONTENT_TYPE
 from rapportkit.kafka import DEFAULT_PARTITIONS
-from rapportkit.relay import LANE_HEADER
+from rapportkit.relay import CONTENT_TYPE_HEADER, KAFKA_CONTENT_TYPE, LANE_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 ASYNCAPI_PATH = ROOT / "docs" / "asyncapi.json"
@@ -58,8 +59,12 @@ DLQ_HEADERS: dict[str, str] = {
     "rapport-failed-at": "when it was dead-lettered (ISO 8601, UTC)",
 }
 
-# rapportkit.relay writes this on the messages of the bulk lane (docs/architecture.md, "Lanes")
-LANE_HEADERS: dict[str, dict[str, Any]] = {
+# rapportkit.relay writes these: the content type on every message (the CloudEvents Kafka binding's
+# structured mode), the lane on the messages of the bulk lane (docs/architecture.md, "Lanes")
+EVENT_HEADERS: dict[str, dict[str, Any]] = {
+    CONTENT_TYPE_HEADER: {"type": "string", "const": KAFKA_CONTENT_TYPE,
+                          "description": "CloudEvents Kafka protocol binding 1.0.2, structured content mode: the "
+                                         "value is the whole event in the JSON event format."},
     LANE_HEADER: {"type": "string", "enum": [outbox.BULK],
                   "description": "present (`bulk`) on events of imports, which are paced behind live ones; "
                                  "absent on live events. The value is the same CloudEvent either way."},
@@ -79,7 +84,9 @@ DESCRIPTION = f"""\
 Every event Rapport publishes on Kafka, generated from the event catalog (schema version \
 {SCHEMA_VERSION}).
 
-**Envelope.** CloudEvents 1.0 in structured mode: the Kafka value is one JSON object with \
+**Envelope.** CloudEvents 1.0 in the structured content mode of the CloudEvents Kafka protocol \
+binding 1.0.2: every message carries the header `{CONTENT_TYPE_HEADER}: {KAFKA_CONTENT_TYPE}` \
+(so the CloudEvents SDKs' Kafka conversions read it as such) and its value is one JSON object with \
 `specversion`, `id`, `source`, `type`, `time`, `tenantid` and `data` required, and `subject`, \
 `datacontenttype` (`application/json`) and `traceparent` (W3C trace context) optional. `tenantid` \
 (a CloudEvents extension) scopes everything. `time` is when the activity happened (imports carry \
@@ -102,8 +109,8 @@ are published only while the scoring consumer keeps up, so live events overtake 
 keep their order within a lane, and consumers read event time, not arrival order.
 
 **Delivery.** At least once: consumers must ignore an event `id` they have already applied (per \
-`tenantid`). A message a consumer cannot process goes to `<topic>.dlq` with its key and value \
-unchanged and the reason in headers.
+`tenantid`). A message a consumer cannot process goes to `<topic>.dlq` with its key, value and \
+headers unchanged and the reason in headers of its own.
 
 The gateway also serves these events as server-sent events at `GET /v1/stream` (see the OpenAPI)."""
 
@@ -183,9 +190,9 @@ def _message(et: EventType) -> dict[str, Any]:
         "name": et.type,
         "title": et.type,
         "summary": et.summary,
-        "contentType": "application/json",
+        "contentType": STRUCTURED_CONTENT_TYPE,
         "payload": event_schema(et.type),
-        "headers": {"type": "object", "properties": LANE_HEADERS},
+        "headers": {"type": "object", "required": [CONTENT_TYPE_HEADER], "properties": EVENT_HEADERS},
         "correlationId": {"description": "the CloudEvent id: consumers dedupe on (tenantid, id)",
                           "location": "$message.payload#/id"},
         "tags": [{"name": et.domain}],
@@ -201,12 +208,17 @@ def _dead_letter_message(topic: str) -> dict[str, Any]:
     return {
         "name": f"{topic}.dead_letter",
         "title": f"A message of {topic} that a consumer could not process",
-        "summary": f"The original message of {topic}, key and value unchanged, with the reason in headers.",
-        "contentType": "application/json",
+        "summary": f"The original message of {topic}, key, value and headers unchanged, with the reason in "
+                   "headers of its own.",
+        "contentType": STRUCTURED_CONTENT_TYPE,
         "headers": {
             "type": "object",
             "required": list(DLQ_HEADERS),
-            "properties": {name: {"type": "string", "description": text} for name, text in DLQ_HEADERS.items()},
+            "properties": {
+                **{name: {**header, "description": f"kept from the original message: {header['description']}"}
+                   for name, header in EVENT_HEADERS.items()},
+                **{name: {"type": "string", "description": text} for name, text in DLQ_HEADERS.items()},
+            },
         },
         "payload": {"description": f"The original value, unchanged: usually one of the events of {topic} "
                                    "(invalid ones included), possibly not JSON at all."},
@@ -265,7 +277,7 @@ def asyncapi_document() -> dict[str, Any]:
             "description": DESCRIPTION,
             "license": {"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
         },
-        "defaultContentType": "application/json",
+        "defaultContentType": STRUCTURED_CONTENT_TYPE,
         "servers": {
             "local": {"host": "127.0.0.1:9092", "protocol": "kafka",
                       "description": "The broker `make run` starts; elsewhere KAFKA_BOOTSTRAP_SERVERS."},

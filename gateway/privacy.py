@@ -37,7 +37,7 @@ from rapportkit.envelope import Event, new_event, parse_time, validate
 from rapportkit.errors import ApiError, not_found
 from rapportkit.identity import Identity
 from rapportkit.outbox import PUBLISHED, OutboxRow
-from rapportkit.pagination import PageDep, page
+from rapportkit.pagination import Page, PageDep, page
 from rapportkit.params import PathId
 from rapportkit.people import normalise_profile_url, person_key
 
@@ -114,13 +114,6 @@ class ErasureRead(BaseModel):
     requested_at: datetime
     completed_at: datetime | None
     services: dict[str, ServiceCompletion]
-
-
-class ErasurePage(BaseModel):
-    items: list[ErasureRead]
-    total: int
-    limit: int
-    offset: int
 
 
 def fingerprint(person: Mapping[str, Any]) -> str:
@@ -221,7 +214,7 @@ def request_erasure(body: ErasureCreate, request: Request, response: Response, c
     return status_of(row)
 
 
-@router.get("/v1/privacy/erasure", response_model=ErasurePage, summary="The tenant's erasure requests (admin)")
+@router.get("/v1/privacy/erasure", response_model=Page[ErasureRead], summary="The tenant's erasure requests (admin)")
 def list_erasures(request: Request, caller: AdminDep, params: PageDep) -> dict[str, Any]:
     with read_session(request.app.state.session_factory) as session:
         scope = ErasureRequest.tenant_id == caller.tenant_id

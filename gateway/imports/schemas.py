@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from gateway.models import ImportJob
 from importers.linkedin.rep import UNKNOWN_REP
-from rapportkit.pagination import PageParams, page
+from rapportkit.pagination import Page, PageParams, page
 
 
 class ImportAccepted(BaseModel):
@@ -36,13 +36,6 @@ class RejectionRow(BaseModel):
     line: int | None
     reason: str
     detail: str | None = None
-
-
-class RejectionPage(BaseModel):
-    items: list[RejectionRow]
-    total: int
-    limit: int
-    offset: int
 
 
 class ReasonCount(BaseModel):
@@ -75,7 +68,7 @@ class ImportJobRead(BaseModel):
     events_refused: int
     files: list[FileRow]
     rejection_reasons: list[ReasonCount]
-    rejections: RejectionPage
+    rejections: Page[RejectionRow]
     warnings: list[str]
 
 
@@ -106,6 +99,7 @@ def job_body(job: ImportJob, params: PageParams) -> ImportJobRead:
         rows_read=job.rows_read, events_produced=job.events_produced, events_accepted=job.events_accepted,
         duplicates=job.duplicates, rejected=job.rejected, events_refused=refused, files=files,
         rejection_reasons=[ReasonCount(file=f, reason=r, count=n) for (f, r), n in reasons.most_common()],
-        rejections=RejectionPage(**page([RejectionRow(**r) for r in stored[params.offset:params.offset + params.limit]],
-                                        total=len(stored), params=params)),
+        rejections=Page[RejectionRow](**page(
+            [RejectionRow(**r) for r in stored[params.offset:params.offset + params.limit]], total=len(stored),
+            params=params)),
         warnings=warnings)

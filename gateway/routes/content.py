@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gateway.auth import CallerDep
-from gateway.upstream import Upstreams
+from gateway.forward import forward
+from rapportkit.contracts.content import ContentDetail, ContentPage, EngagementGiven
 from rapportkit.pagination import PageDep
 from rapportkit.params import LinkPathId, PathId
 
@@ -24,12 +25,8 @@ FromQuery = Annotated[date | None, Query(alias="from", description="first day (U
 ToQuery = Annotated[date | None, Query(description="last day (UTC) of the period, inclusive")]
 
 
-async def _forward(request: Request, caller: CallerDep) -> Response:
-    upstreams: Upstreams = request.app.state.upstreams
-    return await upstreams.forward("content", request, caller)
-
-
-@router.get("/v1/content", summary="Content ranked by engagement from target stakeholders")
+@router.get("/v1/content", response_model=ContentPage,
+            summary="Content ranked by engagement from target stakeholders")
 async def list_content(request: Request, caller: CallerDep, page: PageDep, rep_id: RepQuery = None,
                        topic: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
                        kind: ContentKind | None = None,
@@ -39,21 +36,23 @@ async def list_content(request: Request, caller: CallerDep, page: PageDep, rep_i
     """Items with activity in scope (published, shared or engaged with; by the rep and in the period
     when given), ranked by score = Σ kind weight × role weight over each engager and kind (weights in
     the response and in docs/content.md), paginated."""
-    return await _forward(request, caller)
+    return await forward("content", request, caller)
 
 
-@router.get("/v1/content/{content_id:path}", summary="One content item's engagement: by kind, by account, who")
+@router.get("/v1/content/{content_id:path}", response_model=ContentDetail,
+            summary="One content item's engagement: by kind, by account, who")
 async def content_detail(content_id: LinkPathId, request: Request, caller: CallerDep, rep_id: RepQuery = None,
                          from_: FromQuery = None, to: ToQuery = None) -> Response:
     """Shares per rep and channel; engagement by kind, by rep and by account with the score's lines;
     the stakeholders who engaged, named with role and account; other people counted. 404 for an
     unknown item."""
-    return await _forward(request, caller)
+    return await forward("content", request, caller)
 
 
-@router.get("/v1/reps/{rep_id}/engagement-given", summary="A rep's engagement with other people's posts")
+@router.get("/v1/reps/{rep_id}/engagement-given", response_model=EngagementGiven,
+            summary="A rep's engagement with other people's posts")
 async def engagement_given(rep_id: PathId, request: Request, caller: CallerDep, from_: FromQuery = None,
                            to: ToQuery = None) -> Response:
     """Likes/reactions, comments and shares the rep gave, by kind, with the stakeholders and
     accounts engaged that way."""
-    return await _forward(request, caller)
+    return await forward("content", request, caller)

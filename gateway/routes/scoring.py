@@ -5,24 +5,75 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from gateway.access import UPSTREAM_LIST_MAX
+from gateway.auth import CallerDep
 from gateway.forward import forward
+from rapportkit.contracts.scoring import (
+    Alerts,
+    Evidence,
+    Leaderboard,
+    Outcomes,
+    Recommendation,
+    ScoreHistory,
+    ScoreRead,
+    ScoringSettingsRead,
+)
+from rapportkit.params import PathId
 
 router = APIRouter(tags=["scoring"])
 
-forward(router, "scoring", "GET", "/v1/reps/{rep_id}/score", "A rep's score for a day (default today)", date=date)
-forward(router, "scoring", "GET", "/v1/reps/{rep_id}/score/history", "A rep's daily scores (default 90 days)",
-        from_=date, to=date)
-forward(router, "scoring", "GET", "/v1/leaderboard", "Reps ranked by total score", team_id=str, date=date,
-        limit=Annotated[int, Query(ge=1, le=UPSTREAM_LIST_MAX)])
-forward(router, "scoring", "GET", "/v1/reps/{rep_id}/alerts", "A rep's dark-side alerts with evidence", kind=str)
-forward(router, "scoring", "GET", "/v1/reports/outcomes", "Outcomes by rep or team",
-        group_by=Literal["rep", "team"], from_=date, to=date)
-forward(router, "scoring", "GET", "/v1/reports/evidence", "Rank correlation of pillars with outcomes", date=date)
-forward(router, "scoring", "GET", "/v1/accounts/{account_id}/recommendation",
-        "An account's contingency quadrant and recommended approach")
-forward(router, "scoring", "GET", "/v1/settings/scoring", "The tenant's scoring settings")
-forward(router, "scoring", "PUT", "/v1/settings/scoring", "Change the tenant's scoring settings (admin)",
-        body=dict[str, Any])
+FromQuery = Annotated[date | None, Query(alias="from")]
+
+
+@router.get("/v1/reps/{rep_id}/score", response_model=ScoreRead, summary="A rep's score for a day (default today)")
+async def rep_score(request: Request, caller: CallerDep, rep_id: PathId, date: date | None = None) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.get("/v1/reps/{rep_id}/score/history", response_model=ScoreHistory,
+            summary="A rep's daily scores (default 90 days)")
+async def rep_score_history(request: Request, caller: CallerDep, rep_id: PathId, from_: FromQuery = None,
+                            to: date | None = None) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.get("/v1/leaderboard", response_model=Leaderboard, summary="Reps ranked by total score")
+async def leaderboard(request: Request, caller: CallerDep, team_id: str | None = None, date: date | None = None,
+                      limit: Annotated[int | None, Query(ge=1, le=UPSTREAM_LIST_MAX)] = None) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.get("/v1/reps/{rep_id}/alerts", response_model=Alerts, summary="A rep's dark-side alerts with evidence")
+async def rep_alerts(request: Request, caller: CallerDep, rep_id: PathId, kind: str | None = None) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.get("/v1/reports/outcomes", response_model=Outcomes, summary="Outcomes by rep or team")
+async def outcomes(request: Request, caller: CallerDep, group_by: Literal["rep", "team"] | None = None,
+                   from_: FromQuery = None, to: date | None = None) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.get("/v1/reports/evidence", response_model=Evidence, summary="Rank correlation of pillars with outcomes")
+async def evidence(request: Request, caller: CallerDep, date: date | None = None) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.get("/v1/accounts/{account_id}/recommendation", response_model=Recommendation,
+            summary="An account's contingency quadrant and recommended approach")
+async def account_recommendation(request: Request, caller: CallerDep, account_id: PathId) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.get("/v1/settings/scoring", response_model=ScoringSettingsRead, summary="The tenant's scoring settings")
+async def get_scoring_settings(request: Request, caller: CallerDep) -> Response:
+    return await forward("scoring", request, caller)
+
+
+@router.put("/v1/settings/scoring", response_model=ScoringSettingsRead,
+            summary="Change the tenant's scoring settings (admin)")
+async def put_scoring_settings(request: Request, caller: CallerDep, body: dict[str, Any]) -> Response:
+    return await forward("scoring", request, caller)

@@ -9,7 +9,7 @@ from typing import Any
 
 from importers.events import build_event, event_id
 from importers.linkedin.dates import parse_timestamp
-from importers.linkedin.directory import Directory
+from importers.linkedin.directory import GENERIC_NAMES, Directory
 from importers.people import Person, has_identity, normalise_name, normalise_profile_url
 from importers.result import Event, RowRejected
 
@@ -81,11 +81,15 @@ class Context:
         """The person with identity, enriched from the directory; ``(person, matched_by_name)``.
 
         A person without URL/e-mail is looked up by name (see ``directory``); when that fails
-        the row is rejected with ``reason``.
+        the person is kept by name alone, a weak identity (docs/contracts.md, "Identity of
+        things"); a row naming nobody, or only ``LinkedIn Member``, is rejected with ``reason``.
         """
         if has_identity(person):
             return self.directory.enrich(person), False
-        found = self.directory.resolve(person.get("name"))
-        if found is None:
+        name = person.get("name")
+        if normalise_name(name) in GENERIC_NAMES:
             raise RowRejected(reason)
-        return {**found, **person}, True
+        found = self.directory.resolve(name)
+        if found is None:
+            return person, False
+        return {**found, **person}, has_identity(found)

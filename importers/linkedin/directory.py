@@ -1,14 +1,16 @@
 """Resolving people known only by name, from elsewhere in the same export.
 
-Decision: docs/contracts.md requires a person to carry a profile URL or an e-mail. Older exports
-name people without either (Connections before July 2023, Invitations before 2024, 2018
-messages, Recommendations, endorsements of 2022). Before rejecting such a row the importer
-looks the name up in a directory built from rows of the SAME export that pair a name with a
-URL or e-mail (connections with URL/e-mail, message senders, single-recipient messages,
-invitations with URL columns, endorsements with a URL). A name is resolved only when it maps
-to exactly one person; ambiguous or unknown names are rejected with
-``person has no profile URL or email``. Resolved events say so with ``"matched_by": "name"``.
-The generic sender ``LinkedIn Member`` and the rep are never entered.
+Older exports name people without URL or e-mail (Connections before July 2023, Invitations
+before 2024, 2018 messages, Recommendations, endorsements of 2022). The importer first looks the
+name up in a directory built from rows of the SAME export that pair a name with a URL or e-mail
+(connections with URL/e-mail, message senders, single-recipient messages, invitations with URL
+columns, endorsements with a URL); resolved events say so with ``"matched_by": "name"``. Else it
+looks for the one person of that name the export lists with a company (a Connections row without
+URL), so an invitation and a connection of the same person get the same weak key (name and
+company). Else the person is known by name alone: a weak identity (docs/contracts.md), merged by
+the services into the strong one once a record with a URL names them (docs/architecture.md).
+A name is resolved only when it maps to exactly one person. The generic sender ``LinkedIn
+Member`` and the rep are never entered.
 """
 
 from __future__ import annotations
@@ -27,22 +29,26 @@ class Directory:
 
     def __init__(self) -> None:
         self._keys_by_name: dict[str, set[str]] = {}
+        self._weak_by_name: dict[str, set[str]] = {}
         self._people: dict[str, Person] = {}
 
     def add(self, person: Person) -> None:
-        """Index a person that has a name and a profile URL or e-mail."""
+        """Index a person that has a name and a profile URL, an e-mail or a company."""
         name = normalise_name(person.get("name"))
-        if name in GENERIC_NAMES or not has_identity(person):
+        if name in GENERIC_NAMES or not (has_identity(person) or person.get("company")):
             return
         key = person_key(person)
-        self._keys_by_name.setdefault(name, set()).add(key)
+        (self._keys_by_name if has_identity(person) else self._weak_by_name).setdefault(name, set()).add(key)
         known = self._people.setdefault(key, dict(person))
         for field, value in person.items():
             known.setdefault(field, value)
 
     def resolve(self, name: str | None) -> Person | None:
-        """The one person known by this name, or ``None`` (unknown or ambiguous)."""
+        """The one person known by this name with a URL or e-mail, else the one known with a
+        company, or ``None`` (unknown or ambiguous)."""
         keys = self._keys_by_name.get(normalise_name(name), set())
+        if not keys:
+            keys = self._weak_by_name.get(normalise_name(name), set())
         if len(keys) != 1:
             return None
         return dict(self._people[next(iter(keys))])
@@ -71,7 +77,7 @@ def build_directory(tables: Iterable[tuple[str, Table]], is_rep: Callable[[str |
     directory = Directory()
 
     def add(url: str, name: str, email: str = "", title: str = "", company: str = "") -> None:
-        if (url or email) and not is_rep(url or None, name or None):
+        if (url or email or company) and not is_rep(url or None, name or None):
             directory.add(make_person(profile_url=url, email=email, name=name, title=title, company=company))
 
     for kind, table in tables:

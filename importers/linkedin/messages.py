@@ -30,7 +30,7 @@ from importers.events import NAMESPACE, cap_text, short_id
 from importers.linkedin.context import Context, row_time
 from importers.linkedin.directory import GENERIC_NAMES, split_urls
 from importers.linkedin.reading import Row, Table
-from importers.people import Person, make_person, normalise_name, person_key
+from importers.people import Person, has_identity, make_person, normalise_name, person_key
 from importers.result import Event, RowRejected
 
 _HTML = re.compile(
@@ -78,7 +78,10 @@ def _recipients(row: Row, ctx: Context, known: dict[str, Person]) -> list[Recipi
         chosen = named or list(known.values())
         return [(ctx.directory.enrich(dict(person)), "conversation") for person in chosen]
     found = ctx.directory.resolve(row.get("To"))
-    return [(found, "name")] if found else []
+    if found:
+        return [(found, "name" if has_identity(found) else None)]
+    weak = make_person(name=row.get("To"))  # known by name alone: a weak identity
+    return [(weak, None)] if normalise_name(weak.get("name")) not in GENERIC_NAMES else []
 
 
 def _data(row: Row, content: str, person: Person, conversation: str, sponsored: bool) -> dict[str, Any]:
@@ -132,6 +135,8 @@ def _map_row(row: Row, ctx: Context, participants: dict[str, dict[str, Person]])
         raise RowRejected("message has no sender")
     reason = SPONSORED if sponsored else SENDER_UNKNOWN
     person, by_name = ctx.resolve(make_person(profile_url=sender_url, name=sender), reason)
+    if sponsored and not has_identity(person):  # sponsored InMail stays out, whatever its sender's name
+        raise RowRejected(SPONSORED)
     data = _data(row, content, person, conversation, sponsored)
     if by_name:
         data["matched_by"] = "name"

@@ -47,7 +47,9 @@ PERSON: Schema = {
         "title": SHORT,
         "company": SHORT,
     },
-    "anyOf": [{"required": ["profile_url"]}, {"required": ["email"]}],
+    # a name alone is a weak identity (rapportkit.people.weak_key); it must hold a non-space
+    "anyOf": [{"required": ["profile_url"]}, {"required": ["email"]},
+              {"required": ["name"], "properties": {"name": {"pattern": "\\S"}}}],
 }
 TIERS = ["strategic", "key", "standard"]
 ROLES = ["decision_maker", "economic_buyer", "champion", "influencer", "user", "gatekeeper", "unknown"]

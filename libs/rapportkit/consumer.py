@@ -90,6 +90,9 @@ class ConsumerLoop:
         # let the consumer have the interpreter first (they share one GIL)
         self.idle = threading.Event()
         self.idle.set()
+        # set after each applied poll commits: a loop waiting for work the consumer makes (the
+        # scorer) wakes at once instead of polling the database
+        self.applied = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
         consumer = make_consumer(self.bootstrap, group_id=self.group, topics=self.topics,
@@ -125,6 +128,7 @@ class ConsumerLoop:
                     self.process(messages)
                 finally:
                     self.idle.set()
+                    self.applied.set()
                 try:
                     consumer.commit()
                 except KafkaError as exc:
@@ -231,7 +235,9 @@ class ConsumerLoop:
         self.metrics.consumed.labels(message.topic, "applied" if applied else "duplicate").inc()
 
     def dead_letter(self, message: Message, reason: str) -> None:
-        headers = [
+        """A copy of the message on `<topic>.dlq`: key, value and headers unchanged (the content type and
+        lane included), plus the reason headers (replacing those of an earlier dead-lettering)."""
+        reasons = [
             ("rapport-error", reason[:4000].encode()),
             ("rapport-original-topic", message.topic.encode()),
             ("rapport-original-partition", str(message.partition).encode()),
@@ -239,8 +245,10 @@ class ConsumerLoop:
             ("rapport-consumer-group", self.group.encode()),
             ("rapport-failed-at", datetime.now(UTC).isoformat().encode()),
         ]
+        replaced = {name for name, _ in reasons}
+        kept = [(name, value) for name, value in message.headers or () if name not in replaced]
         self.producer.send(dlq_topic(message.topic), key=message.key, value=message.value,
-                           headers=headers).get(timeout=30)
+                           headers=kept + reasons).get(timeout=30)
         self.metrics.dead_lettered.labels(message.topic).inc()
         log.warning("message sent to DLQ", extra={"fields": {
             "topic": message.topic, "partition": message.partition, "offset": message.offset,

@@ -1,8 +1,8 @@
 """CloudEvents 1.0 envelope: validation against the catalog's JSON Schemas, keys, construction.
 
 Events travel as plain dicts (structured-mode JSON). `validate` checks an incoming event against
-its type's schema and returns it normalised (time in UTC, `datacontenttype` set), or raises
-`EventInvalid` whose `errors` name each failing field as a path.
+its type's schema and returns it normalised (null attributes dropped, time in UTC, `datacontenttype`
+set), or raises `EventInvalid` whose `errors` name each failing field as a path.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from jsonschema import Draft202012Validator
 from rapportkit.catalog import ENVELOPE, EVENT_TYPES, EventType, event_schema
 
 Event = dict[str, Any]
+# the media type of one event in the JSON event format (structured content mode, HTTP and Kafka)
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 _REQUIRED = re.compile(r"^'([^']+)' is a required property$")
 Loc = list[str | int]
 
@@ -82,12 +84,22 @@ def _fast_check(event_type: str) -> Callable[[Any], Any]:
     return fastjsonschema.compile(schema)
 
 
+def without_nulls(event: Any) -> Any:
+    """The event without its null members: JSON event format 1.0.2 section 2.2, "when decoding
+    attributes and a null value is encountered, it MUST be treated as the equivalent of unset or
+    omitted" (`"subject": null` is an event without a subject)."""
+    if isinstance(event, dict) and None in event.values():
+        return {name: value for name, value in event.items() if value is not None}
+    return event
+
+
 def validate(event: Any) -> Event:
     """Validate one event against the envelope and its type's schema; return it normalised.
 
     Valid events take the compiled fast path; an invalid one is re-checked with jsonschema,
     which names every failing field.
     """
+    event = without_nulls(event)
     if isinstance(event, dict) and isinstance(event.get("type"), str) and event["type"] in EVENT_TYPES:
         try:
             _fast_check(event["type"])(event)

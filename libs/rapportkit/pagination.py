@@ -5,12 +5,23 @@ beyond 64 bits once reached the database and answered 500)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends
 from pydantic import BaseModel
 
 from rapportkit.params import Limit, Offset
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """The body of a list read (`page(...)` builds it); `total` counts every match, not just this page."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
 
 
 class PageParams(BaseModel):

@@ -1,8 +1,12 @@
 """Outbox relay: publishes outbox rows to Kafka, retrying failures with backoff.
 
+Every message is a CloudEvent in the structured content mode of the CloudEvents Kafka protocol
+binding 1.0.2: the value is the event in the JSON format, with the header `content-type:
+application/cloudevents+json; charset=utf-8`, which tells the SDKs' Kafka conversions the mode.
+
 Live rows go first, every pass; bulk rows fill what is left of the pass, as far as the pace allows
-(rapportkit.pace), and carry the Kafka header `rapport-lane: bulk` so consumers can put their work
-behind live work too."""
+(rapportkit.pace), and also carry the Kafka header `rapport-lane: bulk` so consumers can put their
+work behind live work too."""
 
 from __future__ import annotations
 
@@ -14,12 +18,21 @@ from kafka import KafkaProducer
 
 from rapportkit import outbox
 from rapportkit.db import Listener, SessionFactory, read_session, unit_of_work
+from rapportkit.envelope import STRUCTURED_CONTENT_TYPE
 from rapportkit.metrics import Metrics
 from rapportkit.pace import BulkPace
 
 log = logging.getLogger(__name__)
 LANE_HEADER = "rapport-lane"
-BULK_HEADERS = [(LANE_HEADER, outbox.BULK.encode())]
+CONTENT_TYPE_HEADER = "content-type"
+KAFKA_CONTENT_TYPE = f"{STRUCTURED_CONTENT_TYPE}; charset=utf-8"
+LIVE_HEADERS = [(CONTENT_TYPE_HEADER, KAFKA_CONTENT_TYPE.encode())]
+BULK_HEADERS = [*LIVE_HEADERS, (LANE_HEADER, outbox.BULK.encode())]
+
+
+def message_headers(lane: str) -> list[tuple[str, bytes]]:
+    """The Kafka headers of a message of `lane`: the structured-mode content type, and the lane's mark."""
+    return BULK_HEADERS if lane == outbox.BULK else LIVE_HEADERS
 
 
 class OutboxRelay:
@@ -52,7 +65,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             futures = [(row, self.producer.send(row.topic, key=row.key.encode(), value=row.payload,
-                                                headers=BULK_HEADERS if row.lane == outbox.BULK else None))
+                                                headers=message_headers(row.lane)))
                        for row in rows]
             self.producer.flush(timeout=30)
             sent: list[int] = []

@@ -28,8 +28,8 @@ def person_keys(person: Any, *, field: str = "data.person") -> tuple[str, str | 
     try:
         key = person_key(person)
     except (ValueError, AttributeError, TypeError) as exc:
-        raise ApiError(422, "validation_error", f"{field}: needs a non-blank profile_url or email",
-                       [{"loc": field.split("."), "msg": "needs a non-blank profile_url or email"}]) from exc
+        msg = "needs a non-blank profile_url, email or name"
+        raise ApiError(422, "validation_error", f"{field}: {msg}", [{"loc": field.split("."), "msg": msg}]) from exc
     email = (person.get("email") or "").strip().lower() or None
     return key, email
 

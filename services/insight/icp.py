@@ -13,71 +13,17 @@ the account and weighted (default weight 1):
 A criterion the account has no value for scores 0 ("unknown"): the fit is the weighted share of the
 ICP the account is *known* to meet. fit = Σ weight·score / Σ weight, rounded to 4 places; every
 criterion becomes a reason (its value, what the ICP expects, score, weight and contribution). A
-tenant without an ICP (or whose weights are all 0) gets no fit (`None`).
+tenant without an ICP (or whose weights are all 0) gets no fit (`None`). The ICP itself (`IcpProfile`)
+is a public body, so it lives in rapportkit.contracts.insight.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-Criterion = Literal["industries", "employees", "regions", "revenue"]
-CRITERIA: tuple[Criterion, ...] = ("industries", "employees", "regions", "revenue")
-Status = Literal["met", "partial", "missed", "unknown"]
-
-
-class Range(BaseModel):
-    """An inclusive range; either end may be open (null)."""
-
-    model_config = ConfigDict(extra="forbid")
-    min: float | None = Field(None, ge=0)
-    max: float | None = Field(None, ge=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min must not exceed max")
-        return self
-
-
-class IcpProfile(BaseModel):
-    """A tenant's ICP as set with `PUT /v1/settings/icp`; omitted criteria are not part of it."""
-
-    model_config = ConfigDict(extra="forbid")
-    industries: list[str] = Field(default_factory=list, max_length=200)
-    employees: Range | None = None
-    regions: list[str] = Field(default_factory=list, max_length=200)
-    revenue: Range | None = None
-    weights: dict[Criterion, float] = Field(default_factory=dict)
-
-    @field_validator("industries", "regions")
-    @classmethod
-    def _names(cls, values: list[str]) -> list[str]:
-        cleaned = [" ".join(v.split()) for v in values]
-        if any(not v or len(v) > 500 for v in cleaned):
-            raise ValueError("each entry must be a non-blank name of at most 500 characters")
-        return list(dict.fromkeys(cleaned))
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, values: dict[Criterion, float]) -> dict[Criterion, float]:
-        if any(w < 0 or w > 100 for w in values.values()):
-            raise ValueError("weights must be between 0 and 100")
-        return values
-
-    def configured(self) -> list[Criterion]:
-        """The criteria this ICP sets, in the fixed order of CRITERIA."""
-        present = {"industries": bool(self.industries), "employees": self.employees is not None,
-                   "regions": bool(self.regions), "revenue": self.revenue is not None}
-        return [c for c in CRITERIA if present[c]]
-
-    def weight(self, criterion: Criterion) -> float:
-        return float(self.weights.get(criterion, 1.0))
+from rapportkit.contracts.insight import Criterion, CriterionStatus, IcpProfile, Range
 
 
 @dataclass(frozen=True)
@@ -98,7 +44,7 @@ def normalise_name(value: str | None) -> str:
     return re.sub(r"\s+", " ", (value or "").strip()).casefold()
 
 
-def _in_list(value: str | None, expected: list[str], what: str) -> tuple[float, Status, str]:
+def _in_list(value: str | None, expected: list[str], what: str) -> tuple[float, CriterionStatus, str]:
     if not normalise_name(value):
         return 0.0, "unknown", f"{what} unknown"
     if normalise_name(value) in {normalise_name(e) for e in expected}:
@@ -106,7 +52,7 @@ def _in_list(value: str | None, expected: list[str], what: str) -> tuple[float, 
     return 0.0, "missed", f"{what} {value} is not in the ICP"
 
 
-def _in_range(value: float | None, rng: Range, what: str) -> tuple[float, Status, str]:
+def _in_range(value: float | None, rng: Range, what: str) -> tuple[float, CriterionStatus, str]:
     if value is None:
         return 0.0, "unknown", f"{what} unknown"
     if rng.min is not None and value < rng.min:
@@ -126,7 +72,7 @@ def _num(value: float) -> str:
 
 def icp_fit(account: AccountFacts, icp: IcpProfile) -> Fit:
     """The account's fit to the ICP with one reason per criterion (see the module docstring)."""
-    scored: list[tuple[Criterion, float, float, Status, str, Any, Any]] = []
+    scored: list[tuple[Criterion, float, float, CriterionStatus, str, Any, Any]] = []
     for criterion in icp.configured():
         weight = icp.weight(criterion)
         if weight <= 0:

@@ -11,34 +11,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from rapportkit.catalog import TIERS
-
-Tier = Literal["strategic", "key", "standard"]
-CustomerStatus = Literal["high", "low"]
-CentreSize = Literal["small", "large"]
-Quadrant = Literal["high_status_small_centre", "high_status_large_centre", "low_status_small_centre",
-                   "low_status_large_centre"]
-
-
-DEFAULT_HIGH_STATUS: tuple[Tier, ...] = ("strategic", "key")
-
-
-class QuadrantRules(BaseModel):
-    """A tenant's quadrant settings as set with `PUT /v1/settings/quadrant` (defaults of docs/contracts.md)."""
-
-    model_config = ConfigDict(extra="forbid")
-    high_status_tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_HIGH_STATUS))
-    large_centre_min: int = Field(4, ge=1, le=1000)
-    high_status_min_revenue: float | None = Field(None, ge=0)
-
-    @field_validator("high_status_tiers")
-    @classmethod
-    def _unique(cls, values: list[Tier]) -> list[Tier]:
-        return sorted(set(values), key=TIERS.index)
+from rapportkit.contracts.insight import CentreSize, CustomerStatus, Quadrant, QuadrantRules
 
 
 @dataclass(frozen=True)

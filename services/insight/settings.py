@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rapportkit.contracts.insight import IcpProfile, QuadrantRules
 from rapportkit.db import insert_ignore
-from services.insight.icp import IcpProfile
 from services.insight.models import TenantSetting
-from services.insight.quadrant import QuadrantRules
 
 ICP, QUADRANT = "icp", "quadrant"
 DEFAULTS: dict[str, Any] = {ICP: IcpProfile(), QUADRANT: QuadrantRules()}

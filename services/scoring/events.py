@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from datetime import date
 from typing import Any, TypeVar
 
+from sqlalchemy import case, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from rapportkit import outbox
@@ -92,13 +93,18 @@ def _mark_changes(session: Session) -> None:
     if not days and not context:
         return
     insert = dialect_insert(session)
+    now = time.time()
     for lane in (LIVE, BULK):  # a day dirty in both lanes is live: a live change waits for no import
-        rows = [{"tenant_id": t, "rep_id": r, "day": d, "lane": lane} for (t, r, d), ln in sorted(days.items())
-                if ln == lane]
+        rows = [{"tenant_id": t, "rep_id": r, "day": d, "lane": lane, "marked_at": now}
+                for (t, r, d), ln in sorted(days.items()) if ln == lane]
         if rows:
             stmt = insert(table_of(DirtyRow)).values(rows)
             keys = ["tenant_id", "rep_id", "day"]
-            session.execute(stmt.on_conflict_do_update(index_elements=keys, set_={"lane": LIVE}) if lane == LIVE
+            # a day already waiting keeps its place in the queue (`marked_at`), unless it moves from
+            # the bulk lane to the live one, where it queues as a live change of now
+            moved = {"lane": LIVE, "marked_at": case((table_of(DirtyRow).c.lane == LIVE,
+                                                      table_of(DirtyRow).c.marked_at), else_=now)}
+            session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=moved) if lane == LIVE
                             else stmt.on_conflict_do_nothing(index_elements=keys))
     for tenant in sorted({t for t, _, _ in days} | context):  # one order, so two writers cannot deadlock
         insert_ignore(session, TenantVersionRow, {"tenant_id": tenant, "version": 0, "context_version": 0},

@@ -144,14 +144,17 @@ LIVE, BULK = 0, 1  # the lanes of a dirty day
 
 class DirtyRow(Base):
     """A rep's day whose score must be recomputed and published (written by the consumer). `lane`
-    0 for live events, 1 for bulk loads (imports): the scorer takes live days first."""
+    0 for live events, 1 for bulk loads (imports): the scorer takes live days first, and within a
+    lane the oldest first (`marked_at`, epoch seconds of the first change not yet scored), so a
+    day is never passed over for days marked after it."""
 
     __tablename__ = "dirty_day"
-    __table_args__ = (Index("ix_dirty_day_lane", "lane"),)
+    __table_args__ = (Index("ix_dirty_day_lane_marked", "lane", "marked_at"),)
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     rep_id: Mapped[str] = mapped_column(S, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     lane: Mapped[int] = mapped_column(Integer, default=0)
+    marked_at: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class CurrentScoreRow(Base):

@@ -186,7 +186,7 @@ class Scorer:
     def rescore_dirty(self, *, live_only: bool = False) -> int:
         today = self.clock()
         with unit_of_work(self.session_factory) as session:
-            stmt = select(DirtyRow).order_by(DirtyRow.lane).limit(self.batch)
+            stmt = select(DirtyRow).order_by(DirtyRow.lane, DirtyRow.marked_at).limit(self.batch)
             if live_only:
                 stmt = stmt.where(DirtyRow.lane == LIVE)
             if session.get_bind().dialect.name == "postgresql":
@@ -236,6 +236,7 @@ class Scorer:
         while not stop.is_set():
             if self.consumer is not None:
                 self.consumer.idle.wait(self.yield_seconds)
+                self.consumer.applied.clear()  # what the consumer applies from here on wakes the next wait
             try:
                 done = self.pass_once()
             except Exception:
@@ -244,4 +245,6 @@ class Scorer:
                 done = 0
                 stop.wait(1.0)
             if not done:
-                stop.wait(self.interval)
+                # woken as soon as the consumer of this process applies a poll (what it marked dirty
+                # is scored at once); the interval covers dirty days other processes mark
+                (self.consumer.applied if self.consumer is not None else stop).wait(self.interval)

@@ -22,7 +22,7 @@ from rapportkit.kafka import close_producer, make_producer
 from rapportkit.metrics import metrics
 from rapportkit.outbox import OutboxRow
 from rapportkit.pace import BulkPace
-from rapportkit.relay import OutboxRelay
+from rapportkit.relay import OutboxRelay, message_headers
 from tests.integration.helpers import as_event, eventually, profile_viewed, read_topic
 
 
@@ -79,7 +79,7 @@ def test_failing_handler_goes_to_dlq_transient_is_retried_and_the_rest_is_applie
     events = [profile_viewed("demo", "r1", person=p) for p in ("a", "poison", "flaky", "b")]
     raw = KafkaProducer(bootstrap_servers=kafka)
     for event in [*events, events[0]]:  # the last one is a redelivery of the first
-        raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(event))
+        raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(event), headers=message_headers(outbox.BULK))
     raw.flush()
     stop, thread = run_loop(loop)
     try:
@@ -98,6 +98,7 @@ def test_failing_handler_goes_to_dlq_transient_is_retried_and_the_rest_is_applie
     assert jsonutil.loads(dead[0].value)["id"] == events[1]["id"]
     assert b"no such account" in dict(dead[0].headers)["rapport-error"]
     assert dict(dead[0].headers)["rapport-original-topic"] == topic.encode()
+    assert dead[0].headers[:2] == message_headers(outbox.BULK), "the original headers are kept"
 
 
 def test_relay_publishes_pending_rows_once_and_marks_them(kafka: str, topic: str, factory: object) -> None:
@@ -182,3 +183,4 @@ def test_live_rows_go_first_and_bulk_rows_wait_for_the_paced_group(
              for m in messages}
     assert len(messages) == 302
     assert lanes == {"bulk": b"bulk", "live": None}, "bulk messages say so in a header; live ones carry none"
+    assert {dict(m.headers)["content-type"] for m in messages} == {b"application/cloudevents+json; charset=utf-8"}

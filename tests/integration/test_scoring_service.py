@@ -8,7 +8,6 @@ import statistics
 import uuid
 from collections import defaultdict
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +16,7 @@ from kafka import KafkaProducer
 from rapportkit import jsonutil
 from rapportkit.envelope import new_event
 from tests.integration.helpers import as_event, eventually, new_rep, read_topic
-
-MAVEN = Path(__file__).resolve().parents[3] / "shared" / "data" / "crm" / "maven" / "sales_pipeline.csv"
+from tests.unit.linkedin_corpus_paths import MAVEN_PIPELINE as MAVEN
 
 
 def ev(type_: str, when: str, **data: Any) -> dict[str, Any]:
@@ -119,7 +117,7 @@ def maven_events(prefix: str) -> tuple[list[dict[str, Any]], dict[str, dict[str,
 
 
 def test_maven_outcomes_match_the_file(client: httpx.Client) -> None:
-    assert MAVEN.exists(), f"the shared Maven CRM sample is missing at {MAVEN}"
+    assert MAVEN.exists(), f"the Maven CRM sample fixture is missing at {MAVEN}"
     prefix = uuid.uuid4().hex[:6]
     events, expected = maven_events(prefix)
     assert len(expected) >= 30

@@ -1,5 +1,7 @@
-"""Where the test data lives: committed fixtures, and the real corpus in ``shared/`` beside the
-repository (never copied into it). A missing corpus FAILS the test, it is never skipped."""
+"""Where the test data lives: all of it is committed under tests/fixtures, so the tests read only
+the repository. ``linkedin/corpus`` is the real-export corpus with its personal data anonymised
+(``python -m importers.anonymise``, docs/imports.md); ``crm/maven`` is the Maven Analytics sample
+(a fictional public data set) as published. A missing fixture FAILS the test, it is never skipped."""
 
 from __future__ import annotations
 
@@ -9,25 +11,21 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LINKEDIN_FIXTURES = FIXTURES / "linkedin"
+LINKEDIN_CORPUS = LINKEDIN_FIXTURES / "corpus"
 CRM_FIXTURES = FIXTURES / "crm"
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+MAVEN_PIPELINE = CRM_FIXTURES / "maven" / "sales_pipeline.csv"
 
 
-def shared_data(*parts: str) -> Path:
-    """A path under ``shared/data``; fails the calling test when it is missing."""
-    path = SHARED.joinpath("data", *parts)
+def fixture(path: Path) -> Path:
+    """``path``, failing the calling test when it is missing."""
     if not path.exists():
-        pytest.fail(
-            f"real-data corpus not found at {path}: the shared/ folder must sit beside the "
-            "repository clone (CI provides it)",
-            pytrace=False,
-        )
+        pytest.fail(f"test fixture missing: {path}", pytrace=False)
     return path
 
 
 def linkedin_corpus_folders() -> list[Path]:
-    """Every export folder of the LinkedIn corpus (one per source repository)."""
-    root = shared_data("linkedin")
+    """Every export folder of the anonymised LinkedIn corpus (one per source export)."""
+    root = fixture(LINKEDIN_CORPUS)
     folders = sorted(path for path in root.iterdir() if path.is_dir())
     if not folders:
         pytest.fail(f"no export folders under {root}", pytrace=False)

@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 from gateway import contracts
+from rapportkit import outbox
 from rapportkit.catalog import ALL_TOPICS, DERIVED, EVENT_TYPES, TOPICS, event_schema
 from rapportkit.consumer import ConsumerLoop
 from rapportkit.envelope import EventInvalid, partition_key, validate
 from rapportkit.metrics import metrics
+from rapportkit.relay import message_headers
 
 HOW = f"regenerate with `{contracts.REGENERATE}` and commit the result"
 
@@ -126,6 +128,8 @@ def test_dlq_headers_are_the_ones_the_consumer_writes() -> None:
 
     class Message:
         topic, partition, offset, key, value = "rapport.insight.v1", 2, 41, b"demo:rep-1", b"{}"
+        # as the relay writes them for a bulk message, and an earlier dead-lettering's reason
+        headers = [*message_headers(outbox.BULK), ("rapport-error", b"an earlier failure")]
 
     loop = ConsumerLoop(group="insight", bootstrap="unused:9092", topics=[], handlers={},
                         session_factory=None,  # type: ignore[arg-type]
@@ -133,11 +137,34 @@ def test_dlq_headers_are_the_ones_the_consumer_writes() -> None:
     loop.dead_letter(Message(), "handler failed: boom")
     [record] = sent
     assert record["topic"] == "rapport.insight.v1.dlq" and record["key"] == b"demo:rep-1"
-    assert [name for name, _ in record["headers"]] == list(contracts.DLQ_HEADERS)
+    names = [name for name, _ in record["headers"]]
+    assert names == [*contracts.EVENT_HEADERS, *contracts.DLQ_HEADERS], "the original headers, then the reasons"
+    assert dict(record["headers"])["rapport-error"] == b"handler failed: boom"
+    assert set(contracts.EVENT_HEADERS) <= set(_dlq_message()["headers"]["properties"]), "documented as kept"
+
+
+def _dlq_message() -> dict[str, Any]:
+    message: dict[str, Any] = contracts.asyncapi_document()["components"]["messages"]["rapport.insight.v1.dead_letter"]
+    return message
+
+
+@pytest.mark.parametrize("lane", outbox.LANES)
+def test_documented_event_headers_are_the_ones_the_relay_writes(lane: str) -> None:
+    """Every message is in the structured mode of the CloudEvents Kafka binding: the relay's
+    content-type header is the one AsyncAPI requires, and the lane header is a documented one."""
+    headers = dict(message_headers(lane))
+    assert headers["content-type"] == b"application/cloudevents+json; charset=utf-8"
+    messages = contracts.asyncapi_document()["components"]["messages"]
+    for event_type in EVENT_TYPES:
+        documented = messages[event_type]["headers"]
+        assert documented["required"] == ["content-type"]
+        assert documented["properties"]["content-type"]["const"] == headers["content-type"].decode()
+        assert set(headers) <= set(documented["properties"])
+    assert ("rapport-lane" in headers) == (lane == outbox.BULK)
 
 
 # docs/contracts.md "Topics and event types": required data fields, one-of groups and enumerations.
-PERSON = ["profile_url", "email"]
+PERSON = ["profile_url", "email", "name"]
 CONTRACT: dict[str, dict[str, Any]] = {
     "directory.rep.upserted": {"required": ["rep_id", "name", "team_id"]},
     "insight.account.upserted": {"required": ["account_id", "name", "tier", "industry", "employees"],

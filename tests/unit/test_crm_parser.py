@@ -11,7 +11,7 @@ import pytest
 
 from importers.crm import MAVEN, CrmMapping, CrmMappingError, parse_crm
 from importers.events import NAMESPACE
-from tests.unit.linkedin_corpus_paths import CRM_FIXTURES, shared_data
+from tests.unit.linkedin_corpus_paths import CRM_FIXTURES, MAVEN_PIPELINE, fixture
 
 
 def test_maven_layout_is_recognised() -> None:
@@ -107,7 +107,7 @@ def test_ids_are_stable_and_unique(tmp_path: Path) -> None:
 
 
 def test_maven_corpus_counts_per_agent() -> None:
-    path = shared_data("crm", "maven", "sales_pipeline.csv")
+    path = fixture(MAVEN_PIPELINE)
     won: Counter[str] = Counter()
     lost: Counter[str] = Counter()
     opened: Counter[str] = Counter()

@@ -39,9 +39,9 @@ def test_missing_fields_are_named_one_by_one() -> None:
 def test_enum_and_any_of_errors_name_the_field() -> None:
     event = copy.deepcopy(BASE)
     event["data"]["channel"] = "fax"
-    event["data"]["person"] = {"name": "Ada"}
+    event["data"]["person"] = {"title": "CTO"}
     errors = errors_of(event)
-    assert (["data", "person"], "one of profile_url or email is required") in errors
+    assert (["data", "person"], "one of profile_url or email or name is required") in errors
     assert any(loc == ["data", "channel"] and "fax" in msg for loc, msg in errors)
 
 
@@ -91,3 +91,11 @@ def test_catalog_covers_contracts_topics_and_schemas() -> None:
         assert {"id", "tenantid", "data", "time"} <= set(schema["required"])
     assert "rapport.scoring.score.updated" not in INGESTIBLE_TYPES
     assert "rapport.outcome.opportunity.closed" in INGESTIBLE_TYPES
+
+
+def test_null_attributes_are_treated_as_absent() -> None:
+    """JSON event format 1.0.2 section 2.2: a null attribute is unset; a null required one is missing."""
+    event = validate({**copy.deepcopy(BASE), "subject": None, "traceparent": None})
+    assert "subject" not in event and "traceparent" not in event
+    assert partition_key({**event, "subject": None}) == "acme:r1"
+    assert errors_of({**copy.deepcopy(BASE), "id": None}) == [(["id"], "field required")]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.insight.icp import AccountFacts, IcpProfile, Range, icp_fit
+from rapportkit.contracts.insight import IcpProfile, Range
+from services.insight.icp import AccountFacts, icp_fit
 
 ICP = IcpProfile(industries=["Software", "FinTech"], employees=Range(min=200, max=2000), regions=["EMEA"])
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.insight.quadrant import QuadrantRules, centre_size, customer_status, place
+from rapportkit.contracts.insight import QuadrantRules
+from services.insight.quadrant import centre_size, customer_status, place
 
 DEFAULT = QuadrantRules()
 

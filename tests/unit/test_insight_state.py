@@ -13,16 +13,15 @@ from sqlalchemy import select, update
 
 from rapportkit import jsonutil
 from rapportkit import outbox as staged
+from rapportkit.contracts.insight import IcpProfile, QuadrantRules, Range
 from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, validate
 from rapportkit.ingest import apply_events
 from rapportkit.outbox import PUBLISHED, OutboxRow
 from services.insight import accounts, settings
 from services.insight.events import erasure_requested
-from services.insight.icp import IcpProfile, Range
 from services.insight.ingest import INGEST_HANDLERS
 from services.insight.models import Account, Note, ProfileView, Signal, Stakeholder
-from services.insight.quadrant import QuadrantRules
 from tests.unit.stores import migrated_sqlite
 
 TENANT = "t1"

@@ -1,7 +1,7 @@
-"""parse_export over EVERY real export in ../shared/data/linkedin (never copied into the repo).
+"""parse_export over EVERY export of the anonymised real-data corpus (tests/fixtures/linkedin/corpus).
 
-Run with ``pytest -s`` to see the per-file table. The corpus is required: a missing shared/
-folder fails these tests.
+Run with ``pytest -s`` to see the per-file table. The corpus is required: a missing fixture
+fails these tests.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from importers.linkedin import parse_export
 from importers.result import ImportResult
-from tests.unit.linkedin_corpus_paths import linkedin_corpus_folders, shared_data
+from tests.unit.linkedin_corpus_paths import LINKEDIN_CORPUS, fixture, linkedin_corpus_folders
 
 # Required data fields per event type, copied by hand from docs/contracts.md.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -62,8 +62,8 @@ def structural_problems(event: dict[str, Any], rep_id: str) -> list[str]:
         problems.append("message without text or length")
     person = data.get("person")
     if person is not None:
-        if not (person.get("profile_url") or person.get("email")):
-            problems.append("person without profile_url or email")
+        if not (person.get("profile_url") or person.get("email") or person.get("name")):
+            problems.append("person without profile_url, email or name")
         if not all(isinstance(value, str) and value for value in person.values()):
             problems.append("person with empty or non-string field")
     if data.get("rep_id", rep_id) != rep_id:
@@ -73,7 +73,7 @@ def structural_problems(event: dict[str, Any], rep_id: str) -> list[str]:
 
 def manifest_rows() -> dict[tuple[str, str], int]:
     """(folder, file) -> data rows, as counted independently in MANIFEST.tsv."""
-    with shared_data("linkedin", "MANIFEST.tsv").open(encoding="utf-8", newline="") as handle:
+    with fixture(LINKEDIN_CORPUS / "MANIFEST.tsv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return {
         (row["repo"].replace("/", "__"), row["path"].replace("/", "__")): int(row["data_rows"])

@@ -17,6 +17,7 @@ from importers.linkedin import parse_export
 from importers.linkedin.catalog import canonical_name, ignored_reason
 from importers.linkedin.content import content_id_from_link, hashtags, unwrap_commentary
 from importers.linkedin.reading import HeaderNotFound, read_table, read_timestamped_table
+from importers.people import person_key
 from importers.result import FileStats, ImportResult
 from tests.unit.linkedin_corpus_paths import LINKEDIN_FIXTURES
 
@@ -54,19 +55,17 @@ def test_2018_export() -> None:
     result = parse("export_2018")
     assert (result.rep_id, result.rep_name, result.rep_profile_url) == ("ada-example", "Ada Example", None)
     assert stats(result) == {
-        "Connections.csv": (3, 2, 2, 1, 0),
-        "Invitations.csv": (2, 1, 1, 1, 0),
-        "Messages.csv": (4, 2, 2, 2, 0),
+        "Connections.csv": (3, 3, 3, 0, 0),
+        "Invitations.csv": (2, 2, 2, 0, 0),
+        "Messages.csv": (4, 4, 4, 0, 0),
         "Shares.csv": (2, 2, 4, 0, 0),
     }
     assert set(skipped(result)) == {"Articles/Articles/hello-world.html", "Logins.csv", "Profile.csv"}
-    assert rejections(result) == [
-        ("Connections.csv", 4, "person has no profile URL or email"),
-        ("Invitations.csv", 3, "person has no profile URL or email"),
-        ("Messages.csv", 4, "sender has no profile URL or email"),
-        ("Messages.csv", 5, "recipient has no profile URL or email"),
-    ]
-    bob, carol = of_type(result, "network.connection.accepted")
+    assert rejections(result) == []  # people known by name alone are weak identities, not rejections
+    bob, carol, dan = of_type(result, "network.connection.accepted")
+    assert dan["data"]["person"] == {"name": "Dan Nomail", "title": "Buyer", "company": "Nomail Inc"}
+    to_dan = next(e for e in of_type(result, "network.message.sent") if e["data"]["person"].get("name") == "Dan Nomail")
+    assert person_key(to_dan["data"]["person"]) == person_key(dan["data"]["person"]) == "name:dan nomail|nomail inc"
     assert bob["time"] == "2018-01-08T18:14:00Z"
     assert bob["data"] == {
         "rep_id": "ada-example",
@@ -74,12 +73,14 @@ def test_2018_export() -> None:
     }
     assert carol["time"] == "2017-11-17T21:40:00Z"
     assert carol["data"]["person"]["email"] == "carol.demo@example.org"
-    (invite,) = of_type(result, "network.connection.requested")
+    invite, eve = of_type(result, "network.connection.requested")
+    assert eve["data"]["person"] == {"name": "Eve Stranger"}
     assert invite["data"]["direction"] == "outbound"
     assert invite["data"]["matched_by"] == "name"
     assert invite["data"]["person"]["email"] == "carol.demo@example.org"
-    (received,) = of_type(result, "network.message.received")
-    (sent,) = of_type(result, "network.message.sent")
+    received, from_promo = of_type(result, "network.message.received")
+    sent, _ = of_type(result, "network.message.sent")
+    assert from_promo["data"]["person"] == {"name": "Promo Team"}
     assert received["time"] == "2018-10-16T08:36:00Z" and sent["time"] == "2018-10-16T09:05:00Z"
     assert received["data"]["text"] == "Hi Ada, shall we talk?"
     assert received["data"]["subject"] == "Catch up"
@@ -116,40 +117,39 @@ def test_2022_export_with_preamble_prefixes_and_name_only_people() -> None:
     assert stats(result) == {
         f"{P22}Comments.csv": (4, 4, 4, 0, 0),
         f"{P22}Company Follows.csv": (2, 2, 2, 0, 0),
-        f"{P22}Connections.csv": (4, 2, 2, 2, 0),
+        f"{P22}Connections.csv": (4, 3, 3, 1, 0),
         f"{P22}Endorsement Received Info.csv": (2, 2, 2, 0, 0),
-        f"{P22}Endorsement_Received_Info.csv": (2, 1, 0, 1, 1),
-        f"{P22}Invitations.csv": (2, 1, 1, 1, 0),
+        f"{P22}Endorsement_Received_Info.csv": (2, 2, 1, 0, 1),
+        f"{P22}Invitations.csv": (2, 2, 2, 0, 0),
         f"{P22}Reactions.csv": (8, 7, 7, 1, 0),
         f"{P22}Shares.csv": (2, 2, 4, 0, 0),
-        f"{P22}messages.csv": (5, 2, 2, 3, 0),
+        f"{P22}messages.csv": (5, 3, 3, 2, 0),
     }
     assert skipped(result) == {
         f"{P22}Profile.csv": "profile: no activity; read only to learn the rep's name",
         f"{P22}Rich Media.csv": "uploaded media links: no activity the product uses",
     }
     assert rejections(result) == [
-        (f"{P22}Connections.csv", 7, "person has no profile URL or email"),
         (f"{P22}Connections.csv", 8, "row has only a date, no person"),
-        (f"{P22}Endorsement_Received_Info.csv", 3, "person has no profile URL or email"),
-        (f"{P22}Invitations.csv", 3, "person has no profile URL or email"),
         (f"{P22}Reactions.csv", 9, "reaction has no type"),
         (f"{P22}messages.csv", 5, "sponsored message without sender profile URL"),
-        (f"{P22}messages.csv", 6, "recipient has no profile URL or email"),
         (f"{P22}messages.csv", 7, "message has no sender"),
     ]
-    bob, grace = of_type(result, "network.connection.accepted")
+    bob, frank, grace = of_type(result, "network.connection.accepted")
+    assert frank["data"]["person"] == {"name": "Frank Unknown", "title": "Analyst", "company": "Unknown Co"}
+    assert of_type(result, "network.connection.requested")[1]["data"]["person"] == {"name": "Ivan Nobody"}
     assert bob["time"] == "2022-09-09T00:00:00Z"
     assert bob["data"]["person"] == {"profile_url": BOB, "name": "Bob Sample", "title": "CEO", "company": "Sample Ltd"}
     assert bob["data"]["matched_by"] == "name"
     assert grace["data"]["person"]["company"] == "Mail, Inc."
-    received, sent = of_type(result, "network.message.received") + of_type(result, "network.message.sent")
+    received, sent, to_heidi = of_type(result, "network.message.received") + of_type(result, "network.message.sent")
+    assert to_heidi["data"]["person"] == {"name": "Heidi Lee, MBA"}
     assert received["data"]["person"]["profile_url"] == BOB
     assert sent["data"]["text"] == "Sure Bob,\nhappy to help"
     assert sent["data"]["matched_by"] == "conversation"
     assert sent["data"]["person"]["profile_url"] == BOB
     skills = [(e["data"]["skill"], e["data"]["status"]) for e in of_type(result, "network.endorsement.received")]
-    assert skills == [("Negotiation", "accepted"), ("CRM", "redacted")]
+    assert skills == [("Negotiation", "accepted"), ("CRM", "redacted"), ("Prospecting", "accepted")]
     follows = [(e["time"], e["data"]["company"]) for e in of_type(result, "insight.account.followed")]
     assert follows == [("2022-08-30T14:33:11Z", "Example Corp"), ("2022-08-24T14:36:36Z", "Widgets, Inc.")]
 
@@ -188,7 +188,7 @@ def test_2025_export() -> None:
         "Connections.csv": (4, 2, 2, 2, 0),
         "Endorsement_Received_Info.csv": (1, 1, 1, 0, 0),
         "Invitations.csv": (3, 2, 2, 1, 0),
-        "Recommendations_Received.csv": (2, 1, 1, 1, 0),
+        "Recommendations_Received.csv": (2, 2, 2, 0, 0),
         "Shares.csv": (2, 1, 2, 1, 0),
         "messages.csv": (5, 3, 4, 2, 0),
     }
@@ -200,7 +200,6 @@ def test_2025_export() -> None:
         ("Connections.csv", 6, "missing date"),
         ("Connections.csv", 7, "row has only a date, no person"),
         ("Invitations.csv", 4, "unknown invitation direction"),
-        ("Recommendations_Received.csv", 4, "person has no profile URL or email"),
         ("Shares.csv", 5, "row has no link"),
         ("messages.csv", 5, "sponsored message without sender profile URL"),
         ("messages.csv", 6, "draft message (never sent)"),
@@ -211,7 +210,8 @@ def test_2025_export() -> None:
     assert share["data"]["text"] == "Three lessons from our pilot:\n1. Listen\n2. Follow up"
     (endorsement,) = of_type(result, "network.endorsement.received")
     assert endorsement["data"]["person"]["profile_url"] == "https://www.linkedin.com/in/bob-sample"
-    (recommendation,) = of_type(result, "network.recommendation.received")
+    recommendation, by_name = of_type(result, "network.recommendation.received")
+    assert "profile_url" not in by_name["data"]["person"]
     assert recommendation["time"] == "2022-12-09T19:18:00Z"
     assert recommendation["data"]["person"] == {
         "profile_url": "https://www.linkedin.com/in/leo-lopez/",

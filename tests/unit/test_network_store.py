@@ -176,7 +176,7 @@ def test_blank_person_is_a_422_naming_the_field(factory: SessionFactory) -> None
     with pytest.raises(ApiError) as caught:
         ingest(factory, bad)
     assert caught.value.status == 422 and caught.value.details == [
-        {"loc": ["data", "person"], "msg": "needs a profile_url or an email that is not blank"}]
+        {"loc": ["data", "person"], "msg": "needs a profile_url, an email or a name that is not blank"}]
 
 
 def test_meetings_fold_booked_and_held_in_any_order(factory: SessionFactory) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapportkit.people import person_key
+from rapportkit.people import is_weak, person_key, weak_keys
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,15 @@ def test_person_key(person: dict[str, str], key: str) -> None:
     assert person_key(person) == key
 
 
-def test_person_without_url_or_email_has_no_key() -> None:
-    with pytest.raises(ValueError):
-        person_key({"name": "Ada"})
+def test_person_known_by_name_has_a_weak_key() -> None:
+    assert person_key({"name": " Ada\xa0 LOVELACE ", "company": "Acme  Ltd"}) == "name:ada lovelace|acme ltd"
+    assert person_key({"name": "Ada Lovelace", "title": "CTO"}) == "name:ada lovelace"
+    assert is_weak("name:ada lovelace") and not is_weak("linkedin.com/in/ada")
+    assert weak_keys({"profile_url": "https://x.example/in/ada", "name": "Ada Lovelace", "company": "Acme"}) == [
+        "name:ada lovelace|acme", "name:ada lovelace"]
+
+
+def test_person_without_url_email_or_name_has_no_key() -> None:
+    for person in ({"name": "  "}, {"title": "CTO"}, {"company": "Acme"}):
+        with pytest.raises(ValueError):
+            person_key(person)

@@ -5,6 +5,8 @@ go before bulk ones."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,7 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from rapportkit.consumer import ConsumerLoop
 from rapportkit.db import SessionFactory, read_session, unit_of_work
+from rapportkit.metrics import metrics
 from rapportkit.outbox import OutboxRow
 from services.scoring import current
 from services.scoring.board import Entry
@@ -136,6 +140,25 @@ def test_live_dirty_days_go_before_bulk_ones(db: SessionFactory) -> None:
     assert left == [("bulk-rep", BULK)] * 5, "the live day went first, ahead of older bulk days"
 
 
+def test_dirty_days_are_scored_oldest_first_and_a_new_change_keeps_its_day_in_place(db: SessionFactory) -> None:
+    """A rep whose day was marked first is scored first, however many reps change after it and
+    however often they change again (a busy rep cannot push a quiet one out of every batch)."""
+    s = Scorer(db, clock=Clock(DAY), batch=2)
+    for rep in ("first", "second", "third", "fourth"):
+        apply(db, viewed(rep, "x"))
+    apply(db, viewed("first", "y"), viewed("second", "y"))  # changed again: they keep their places
+
+    def waiting() -> list[str]:
+        with read_session(db) as session:
+            return sorted(r.rep_id for r in session.scalars(select(DirtyRow)))
+
+    s.pass_once()
+    assert waiting() == ["fourth", "third"], "the days marked first went first"
+    apply(db, viewed("fifth", "x"))
+    s.pass_once()
+    assert waiting() == ["fifth"], "the older days went before the one marked after them"
+
+
 def test_a_batch_of_dirty_days_publishes_what_scoring_each_day_alone_gives(db: SessionFactory) -> None:
     days = [DAY - timedelta(days=n) for n in (0, 3, 9)]
     apply(db, *(ev("insight.profile.viewed", {"rep_id": rep, "person": person(f"{rep}-{n}")},
@@ -170,3 +193,27 @@ def test_handlers_of_one_transaction_see_the_facts_added_before_them(db: Session
     assert [f[:3] for f in facts] == [("ana", "content_shared", True), ("ana", "engagement_received", False),
                                       ("ben", "profile_view", False)], "advocacy flagged, the second view not counted"
     assert facts[2][3] == "erased:r-1", "the erasure reached a fact of its own transaction"
+
+
+def test_the_scorer_wakes_when_the_consumer_of_its_process_applies_a_poll(db: SessionFactory) -> None:
+    """A rep's score shows as soon as the consumer has applied the event, not at the scorer's next
+    look at the database (its interval here is a minute)."""
+    loop = ConsumerLoop(group="scoring", bootstrap="unused:9092", topics=[], handlers={}, session_factory=db,
+                        producer=None,
+                        metrics=metrics("scorer-wake-test"))
+    s = Scorer(db, clock=Clock(DAY), interval=60, consumer=loop)
+    stop = threading.Event()
+    thread = threading.Thread(target=s.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.3)  # the scorer found nothing to do and waits
+        apply(db, viewed("woken", "x"))
+        started = time.monotonic()
+        loop.applied.set()  # what the consumer does after each applied poll
+        while not rep_read(db, "woken")[0] and time.monotonic() - started < 5:
+            time.sleep(0.01)
+        assert time.monotonic() - started < 2, "the score showed without waiting for the scorer's interval"
+    finally:
+        stop.set()
+        loop.applied.set()
+        thread.join(timeout=5)

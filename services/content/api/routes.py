@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from rapportkit.contracts.content import ContentDetail, ContentPage, EngagementGiven
 from rapportkit.errors import ApiError, bad_request
 from rapportkit.identity import Identity
 from rapportkit.pagination import PageDep
@@ -41,7 +42,7 @@ def scoped_rep(identity: Identity, rep_id: str | None) -> str | None:
     return rep_id
 
 
-@router.get("/v1/content")
+@router.get("/v1/content", response_model=ContentPage)
 def list_content(identity: IdentityDep, session: SessionDep, params: PageDep, rep_id: RepQuery = None,
                  topic: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
                  kind: ContentKind | None = None,
@@ -52,14 +53,14 @@ def list_content(identity: IdentityDep, session: SessionDep, params: PageDep, re
                                 period=period(from_, to))
 
 
-@router.get("/v1/content/{content_id:path}")
+@router.get("/v1/content/{content_id:path}", response_model=ContentDetail)
 def content_detail(content_id: LinkPathId, identity: IdentityDep, session: SessionDep, rep_id: RepQuery = None,
                    from_: FromQuery = None, to: ToQuery = None) -> dict[str, Any]:
     return queries.content_detail(session, tenant_id=identity.tenant_id, content_id=content_id,
                                   rep_id=scoped_rep(identity, rep_id), period=period(from_, to))
 
 
-@router.get("/v1/reps/{rep_id}/engagement-given")
+@router.get("/v1/reps/{rep_id}/engagement-given", response_model=EngagementGiven)
 def engagement_given(rep_id: PathId, identity: IdentityDep, session: SessionDep, from_: FromQuery = None,
                      to: ToQuery = None) -> dict[str, Any]:
     return queries.engagement_given(session, tenant_id=identity.tenant_id,

@@ -11,6 +11,25 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from rapportkit import outbox
+from rapportkit.contracts.insight import (
+    AccountDetail,
+    AccountPage,
+    AccountQuery,
+    ActionedQuery,
+    IcpChanged,
+    IcpProfile,
+    IcpRead,
+    KindQuery,
+    MinFitQuery,
+    QuadrantQuery,
+    QuadrantRules,
+    QuadrantRulesChanged,
+    QuadrantRulesRead,
+    SignalPage,
+    SinceQuery,
+    SortQuery,
+    TierQuery,
+)
 from rapportkit.db import unit_of_work
 from rapportkit.envelope import parse_time
 from rapportkit.errors import ApiError, bad_request, not_found
@@ -19,18 +38,6 @@ from rapportkit.pagination import PageDep, page
 from rapportkit.params import PathId
 from rapportkit.web import IdentityDep, SessionDep
 from services.insight import accounts, queries, settings
-from services.insight.api.schemas import (
-    AccountQuery,
-    ActionedQuery,
-    IcpProfile,
-    KindQuery,
-    MinFitQuery,
-    QuadrantQuery,
-    QuadrantRules,
-    SinceQuery,
-    SortQuery,
-    TierQuery,
-)
 from services.insight.settings import ICP, QUADRANT, TenantRules
 
 router = APIRouter()
@@ -60,7 +67,7 @@ def parse_since(since: str | None) -> datetime | None:
                                               f"(2026-11-20T09:30:00Z): {exc}") from exc
 
 
-@router.get("/v1/accounts")
+@router.get("/v1/accounts", response_model=AccountPage)
 def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, tier: TierQuery = None,
                   quadrant: QuadrantQuery = None, min_fit: MinFitQuery = None,
                   sort: SortQuery = "fit") -> dict[str, Any]:
@@ -71,7 +78,7 @@ def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, t
     return page(items, total=total, params=params)
 
 
-@router.get("/v1/accounts/{account_id}")
+@router.get("/v1/accounts/{account_id}", response_model=AccountDetail)
 def get_account(account_id: PathId, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
     require_reader(identity)
     detail = queries.account_detail(session, tenant_id=identity.tenant_id, account_id=account_id)
@@ -80,7 +87,7 @@ def get_account(account_id: PathId, identity: IdentityDep, session: SessionDep) 
     return detail
 
 
-@router.get("/v1/signals")
+@router.get("/v1/signals", response_model=SignalPage)
 def list_signals(identity: IdentityDep, session: SessionDep, params: PageDep, account_id: AccountQuery = None,
                  kind: KindQuery = None, since: SinceQuery = None, actioned: ActionedQuery = None) -> dict[str, Any]:
     require_reader(identity)
@@ -90,13 +97,13 @@ def list_signals(identity: IdentityDep, session: SessionDep, params: PageDep, ac
     return page(items, total=total, params=params)
 
 
-@router.get("/v1/settings/icp")
+@router.get("/v1/settings/icp", response_model=IcpRead)
 def get_icp(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
     require_reader(identity)
     return settings.read(session, identity.tenant_id, ICP)
 
 
-@router.get("/v1/settings/quadrant")
+@router.get("/v1/settings/quadrant", response_model=QuadrantRulesRead)
 def get_quadrant_rules(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
     require_reader(identity)
     return settings.read(session, identity.tenant_id, QUADRANT)
@@ -123,11 +130,11 @@ def _change(request: Request, identity: Identity, kind: str, value: IcpProfile |
         return {**settings.read(session, tenant, kind), "accounts": {"rescored": rescored, "changed": changed}}
 
 
-@router.put("/v1/settings/icp")
+@router.put("/v1/settings/icp", response_model=IcpChanged)
 def put_icp(body: IcpProfile, request: Request, identity: IdentityDep) -> dict[str, Any]:
     return _change(request, identity, ICP, body)
 
 
-@router.put("/v1/settings/quadrant")
+@router.put("/v1/settings/quadrant", response_model=QuadrantRulesChanged)
 def put_quadrant_rules(body: QuadrantRules, request: Request, identity: IdentityDep) -> dict[str, Any]:
     return _change(request, identity, QUADRANT, body)

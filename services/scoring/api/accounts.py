@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from rapportkit.contracts.scoring import Recommendation
 from rapportkit.errors import not_found
 from rapportkit.params import PathId
 from rapportkit.web import IdentityDep, SessionDep
@@ -14,7 +15,7 @@ from services.scoring.models import AccountRow
 router = APIRouter()
 
 
-@router.get("/v1/accounts/{account_id}/recommendation")
+@router.get("/v1/accounts/{account_id}/recommendation", response_model=Recommendation)
 def get_recommendation(account_id: PathId, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
     row = session.get(AccountRow, (identity.tenant_id, account_id))
     if row is None or row.quadrant is None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from rapportkit.contracts.scoring import Evidence, Outcomes
 from rapportkit.errors import bad_request
 from rapportkit.web import IdentityDep, SessionDep
 from services.scoring.api.scores import today
@@ -21,7 +22,7 @@ def bound(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=UTC) if day else None
 
 
-@router.get("/v1/reports/outcomes")
+@router.get("/v1/reports/outcomes", response_model=Outcomes)
 def get_outcomes(identity: IdentityDep, session: SessionDep, group_by: Literal["rep", "team"] = "rep",
                  from_: Annotated[date | None, Query(alias="from")] = None,
                  to: date | None = None) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def get_outcomes(identity: IdentityDep, session: SessionDep, group_by: Literal["
             "attribution_window_days": settings.attribution_window_days, "groups": rows}
 
 
-@router.get("/v1/reports/evidence")
+@router.get("/v1/reports/evidence", response_model=Evidence)
 def get_evidence(identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
     day = date or today()
     settings = tenant_settings(session, identity.tenant_id)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from rapportkit.contracts.scoring import Alerts, Leaderboard, ScoreHistory, ScoreRead
 from rapportkit.errors import bad_request, not_found
 from rapportkit.params import PathId
 from rapportkit.web import IdentityDep, SessionDep
@@ -39,7 +40,7 @@ def known_rep(session: Session, tenant_id: str, rep_id: str) -> bool:
                 or session.get(RepRow, (tenant_id, rep_id)) is not None)
 
 
-@router.get("/v1/reps/{rep_id}/score")
+@router.get("/v1/reps/{rep_id}/score", response_model=ScoreRead)
 def get_score(rep_id: PathId, identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
@@ -50,7 +51,7 @@ def get_score(rep_id: PathId, identity: IdentityDep, session: SessionDep, date: 
     return score_body(rep_id, score, settings.window_days)
 
 
-@router.get("/v1/reps/{rep_id}/score/history")
+@router.get("/v1/reps/{rep_id}/score/history", response_model=ScoreHistory)
 def get_history(rep_id: PathId, identity: IdentityDep, session: SessionDep,
                 from_: Annotated[date | None, Query(alias="from")] = None,
                 to: date | None = None) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def get_history(rep_id: PathId, identity: IdentityDep, session: SessionDep,
             "formula_version": FORMULA_VERSION, "series": series}
 
 
-@router.get("/v1/leaderboard")
+@router.get("/v1/leaderboard", response_model=Leaderboard)
 def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | None = None,
                     date: date | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     day = date or today()
@@ -98,7 +99,7 @@ def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | N
             "reps": listed, "total_reps": len(ranked)}
 
 
-@router.get("/v1/reps/{rep_id}/alerts")
+@router.get("/v1/reps/{rep_id}/alerts", response_model=Alerts)
 def get_alerts(rep_id: PathId, identity: IdentityDep, session: SessionDep,
                kind: str | None = None) -> dict[str, Any]:
     if not known_rep(session, identity.tenant_id, rep_id):

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 
+from rapportkit.contracts.scoring import ScoringSettingsRead
 from rapportkit.db import unit_of_work
 from rapportkit.errors import ApiError, bad_request
 from rapportkit.web import IdentityDep, SessionDep
@@ -41,12 +42,12 @@ class SettingsUpdate(BaseModel):
         return value
 
 
-@router.get("/v1/settings/scoring")
+@router.get("/v1/settings/scoring", response_model=ScoringSettingsRead)
 def get_settings(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
     return asdict(tenant_settings(session, identity.tenant_id))
 
 
-@router.put("/v1/settings/scoring")
+@router.put("/v1/settings/scoring", response_model=ScoringSettingsRead)
 def put_settings(update: SettingsUpdate, request: Request, identity: IdentityDep,
                  session: SessionDep) -> dict[str, Any]:
     if identity.role != "admin":

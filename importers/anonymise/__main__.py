@@ -1,0 +1,5 @@
+"""``python -m importers.anonymise``: see the package docstring."""
+
+from importers.anonymise import main
+
+raise SystemExit(main())
