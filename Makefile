@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck unit integration lifecycle bench infra-up infra-down clean
+.PHONY: setup run test lint typecheck unit integration lifecycle bench fuzz infra-up infra-down clean
 
 setup: $(VENV)/.installed ## virtualenv, Kafka jars, PostgreSQL server, Chromium (browser tests)
 	@bash deploy/local/kafka.sh fetch
@@ -29,7 +29,7 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
 
 typecheck: $(VENV)/.installed
-	@$(VENV)/bin/mypy libs/rapportkit services gateway stack bench importers rapport_cli tests
+	@$(VENV)/bin/mypy libs/rapportkit services gateway stack bench fuzz importers rapport_cli tests
 
 unit: $(VENV)/.installed
 	@$(PY) -m pytest tests/unit -q
@@ -42,6 +42,9 @@ lifecycle: setup ## make run's launcher: SIGINT/SIGTERM at random moments, 50 ro
 
 bench: setup ## stage rates + bottleneck, py-spy flame graphs, freshness, import, replay, queries; var/bench/summary.json
 	@$(PY) -m bench.ingest
+
+fuzz: setup ## schemathesis, every phase, on SQLite and PostgreSQL; fails on any 5xx or request over 5 s (FUZZ_* settings)
+	@$(PY) -m fuzz
 
 infra-up: setup
 	@bash deploy/local/kafka.sh start

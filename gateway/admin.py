@@ -17,6 +17,7 @@ from rapportkit.db import unit_of_work
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
 from rapportkit.pagination import Page, PageDep
+from rapportkit.params import PathId
 from rapportkit.web import SessionDep
 
 router = APIRouter(tags=["admin"])
@@ -236,7 +237,7 @@ def list_reps(caller: CallerDep, session: SessionDep, page: PageDep,
 
 
 @router.get("/v1/admin/reps/{rep_id}", response_model=RepRead, summary="One rep of the directory")
-def get_rep(rep_id: str, caller: CallerDep, session: SessionDep, tenant_id: TenantQuery = None) -> RepRead:
+def get_rep(rep_id: PathId, caller: CallerDep, session: SessionDep, tenant_id: TenantQuery = None) -> RepRead:
     tenant = tenant_of(session, caller, tenant_id, "query")
     rep = directory.get_rep(session, tenant_id=tenant, rep_id=rep_id)
     if rep is None:
@@ -290,14 +291,14 @@ def list_keys(caller: CallerDep, session: SessionDep, page: PageDep, include_rev
 
 
 @router.get("/v1/admin/api-keys/{key_id}", response_model=KeyRead, summary="One API key (never the key itself)")
-def get_key(key_id: str, caller: CallerDep, session: SessionDep, tenant_id: TenantQuery = None) -> KeyRead:
+def get_key(key_id: PathId, caller: CallerDep, session: SessionDep, tenant_id: TenantQuery = None) -> KeyRead:
     tenant = tenant_of(session, caller, tenant_id, "query")
     return key_read(directory.get_key(session, tenant_id=tenant, key_id=key_id))
 
 
 @router.delete("/v1/admin/api-keys/{key_id}", response_model=KeyRead,
                summary="Revoke an API key: from now on it is refused (401)")
-def revoke_key(key_id: str, request: Request, caller: CallerDep, tenant_id: TenantQuery = None) -> KeyRead:
+def revoke_key(key_id: PathId, request: Request, caller: CallerDep, tenant_id: TenantQuery = None) -> KeyRead:
     with unit_of_work(request.app.state.session_factory) as session:
         tenant = tenant_of(session, caller, tenant_id, "query")
         key = directory.revoke_key(session, tenant_id=tenant, key_id=key_id)

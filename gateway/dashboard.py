@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
 from rapportkit.errors import not_found
+from rapportkit.params import LinkPathId
 
 STATIC = Path(__file__).parent / "static"
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -43,5 +44,5 @@ def dashboard() -> Response:
 
 
 @router.get("/static/{name:path}")
-def static_file(name: str) -> Response:
+def static_file(name: LinkPathId) -> Response:
     return _file(name)

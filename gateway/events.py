@@ -18,6 +18,8 @@ from rapportkit.envelope import Event, EventInvalid, Loc, validate
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
 from rapportkit.ingest import LANE_HEADER
+from rapportkit.nul import MSG as NUL_MSG
+from rapportkit.nul import find_nul
 
 router = APIRouter(tags=["events"])
 OWNER_OF_DOMAIN = {"insight": "insight", "network": "network", "content": "content", "outcome": "scoring"}
@@ -50,6 +52,9 @@ def check_events(body: Any, *, tenant_id: str, max_batch: int, locate: Locate = 
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise _invalid(locate(index, []), "an event must be a JSON object")
+        nul = find_nul(item)  # events built from uploaded files pass here too (gateway/imports/jobs.py)
+        if nul is not None:
+            raise _invalid(locate(index, nul), NUL_MSG)
         known = EVENT_TYPES.get(str(item.get("type")))
         if known is not None and not known.ingestible:
             raise _invalid(locate(index, ["type"]),

@@ -38,6 +38,7 @@ from rapportkit.errors import ApiError, not_found
 from rapportkit.identity import Identity
 from rapportkit.outbox import PUBLISHED, OutboxRow
 from rapportkit.pagination import Page, PageDep, page
+from rapportkit.params import PathId
 from rapportkit.people import normalise_profile_url, person_key
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ def list_erasures(request: Request, caller: AdminDep, params: PageDep) -> dict[s
             summary="An erasure request: each service's completion (admin)",
             description="`status` is `complete` once insight, network, content and scoring have all reported. "
                         "404 for an unknown request or one of another tenant.")
-def get_erasure(request_id: str, request: Request, caller: AdminDep) -> ErasureRead:
+def get_erasure(request_id: PathId, request: Request, caller: AdminDep) -> ErasureRead:
     with read_session(request.app.state.session_factory) as session:
         row = session.get(ErasureRequest, (caller.tenant_id, request_id))
         if row is None:

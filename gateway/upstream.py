@@ -8,7 +8,7 @@ import httpx
 from fastapi import Request
 from fastapi.responses import Response
 
-from rapportkit.errors import ApiError
+from rapportkit.errors import ApiError, bad_request
 from rapportkit.identity import HEADER, Identity, sign
 from rapportkit.logs import request_id_var
 
@@ -43,8 +43,11 @@ class Upstreams:
     async def forward(self, service: str, request: Request, identity: Identity) -> Response:
         """Pass a request through to its owning service unchanged (path, query, JSON body)."""
         body = await request.body() if request.method in ("POST", "PUT", "PATCH") else None
+        content_type = request.headers.get("content-type", "application/json")
+        if not content_type.isascii() or not content_type.isprintable():  # headers going out must be ASCII
+            raise bad_request(["header", "content-type"], "must be printable ASCII")
         upstream = await self.call(service, request.method, request.url.path, identity,
                                    params=request.query_params.multi_items(), content=body,
-                                   content_type=request.headers.get("content-type", "application/json"))
+                                   content_type=content_type)
         return Response(upstream.content, status_code=upstream.status_code,
                         media_type=upstream.headers.get("content-type", "application/json"))

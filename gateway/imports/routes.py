@@ -32,6 +32,7 @@ from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
 from rapportkit.pagination import PageDep
+from rapportkit.params import PathId
 
 
 @asynccontextmanager
@@ -127,6 +128,6 @@ async def post_crm(request: Request, caller: CallerDep) -> JSONResponse:
 
 @router.get("/v1/imports/{job_id}", response_model=ImportJobRead,
             summary="An import job: progress, counts, the per-file table and the rejected rows (paged)")
-async def get_import(job_id: str, request: Request, caller: CallerDep, params: PageDep) -> ImportJobRead:
+async def get_import(job_id: PathId, request: Request, caller: CallerDep, params: PageDep) -> ImportJobRead:
     runner: ImportRunner = request.app.state.imports
     return await asyncio.to_thread(runner.read, caller, job_id, params)

@@ -13,6 +13,7 @@ from gateway.auth import CallerDep
 from gateway.forward import forward
 from rapportkit.contracts.content import ContentDetail, ContentPage, EngagementGiven
 from rapportkit.pagination import PageDep
+from rapportkit.params import LinkPathId, PathId
 
 router = APIRouter(tags=["content"])
 
@@ -40,7 +41,7 @@ async def list_content(request: Request, caller: CallerDep, page: PageDep, rep_i
 
 @router.get("/v1/content/{content_id:path}", response_model=ContentDetail,
             summary="One content item's engagement: by kind, by account, who")
-async def content_detail(content_id: str, request: Request, caller: CallerDep, rep_id: RepQuery = None,
+async def content_detail(content_id: LinkPathId, request: Request, caller: CallerDep, rep_id: RepQuery = None,
                          from_: FromQuery = None, to: ToQuery = None) -> Response:
     """Shares per rep and channel; engagement by kind, by rep and by account with the score's lines;
     the stakeholders who engaged, named with role and account; other people counted. 404 for an
@@ -50,7 +51,7 @@ async def content_detail(content_id: str, request: Request, caller: CallerDep, r
 
 @router.get("/v1/reps/{rep_id}/engagement-given", response_model=EngagementGiven,
             summary="A rep's engagement with other people's posts")
-async def engagement_given(rep_id: str, request: Request, caller: CallerDep, from_: FromQuery = None,
+async def engagement_given(rep_id: PathId, request: Request, caller: CallerDep, from_: FromQuery = None,
                            to: ToQuery = None) -> Response:
     """Likes/reactions, comments and shares the rep gave, by kind, with the stakeholders and
     accounts engaged that way."""

@@ -32,6 +32,7 @@ from rapportkit.contracts.insight import (
     TierQuery,
 )
 from rapportkit.pagination import PageDep
+from rapportkit.params import PathId
 
 router = APIRouter(tags=["insight"])
 
@@ -46,7 +47,7 @@ async def list_accounts(request: Request, caller: CallerDep, _page: PageDep, tie
 
 @router.get("/v1/accounts/{account_id}", response_model=AccountDetail,
             summary="One account: ICP fit with reasons, stakeholders by role, buying centre, quadrant")
-async def get_account(account_id: str, request: Request, caller: CallerDep) -> Response:
+async def get_account(account_id: PathId, request: Request, caller: CallerDep) -> Response:
     return await forward("insight", request, caller)
 
 

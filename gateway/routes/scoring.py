@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from gateway.access import UPSTREAM_LIST_MAX
 from gateway.auth import CallerDep
 from gateway.forward import forward
 from rapportkit.contracts.scoring import (
@@ -20,6 +21,7 @@ from rapportkit.contracts.scoring import (
     ScoreRead,
     ScoringSettingsRead,
 )
+from rapportkit.params import PathId
 
 router = APIRouter(tags=["scoring"])
 
@@ -27,25 +29,25 @@ FromQuery = Annotated[date | None, Query(alias="from")]
 
 
 @router.get("/v1/reps/{rep_id}/score", response_model=ScoreRead, summary="A rep's score for a day (default today)")
-async def rep_score(request: Request, caller: CallerDep, rep_id: str, date: date | None = None) -> Response:
+async def rep_score(request: Request, caller: CallerDep, rep_id: PathId, date: date | None = None) -> Response:
     return await forward("scoring", request, caller)
 
 
 @router.get("/v1/reps/{rep_id}/score/history", response_model=ScoreHistory,
             summary="A rep's daily scores (default 90 days)")
-async def rep_score_history(request: Request, caller: CallerDep, rep_id: str, from_: FromQuery = None,
+async def rep_score_history(request: Request, caller: CallerDep, rep_id: PathId, from_: FromQuery = None,
                             to: date | None = None) -> Response:
     return await forward("scoring", request, caller)
 
 
 @router.get("/v1/leaderboard", response_model=Leaderboard, summary="Reps ranked by total score")
 async def leaderboard(request: Request, caller: CallerDep, team_id: str | None = None, date: date | None = None,
-                      limit: int | None = None) -> Response:
+                      limit: Annotated[int | None, Query(ge=1, le=UPSTREAM_LIST_MAX)] = None) -> Response:
     return await forward("scoring", request, caller)
 
 
 @router.get("/v1/reps/{rep_id}/alerts", response_model=Alerts, summary="A rep's dark-side alerts with evidence")
-async def rep_alerts(request: Request, caller: CallerDep, rep_id: str, kind: str | None = None) -> Response:
+async def rep_alerts(request: Request, caller: CallerDep, rep_id: PathId, kind: str | None = None) -> Response:
     return await forward("scoring", request, caller)
 
 
@@ -62,7 +64,7 @@ async def evidence(request: Request, caller: CallerDep, date: date | None = None
 
 @router.get("/v1/accounts/{account_id}/recommendation", response_model=Recommendation,
             summary="An account's contingency quadrant and recommended approach")
-async def account_recommendation(request: Request, caller: CallerDep, account_id: str) -> Response:
+async def account_recommendation(request: Request, caller: CallerDep, account_id: PathId) -> Response:
     return await forward("scoring", request, caller)
 
 

@@ -31,10 +31,12 @@ ALL_TOPICS = tuple(TOPICS.values()) + tuple(dlq_topic(t) for t in TOPICS.values(
 
 Schema = dict[str, Any]
 
-ID: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
+# ids: 1–200 characters without control characters (docs/contracts.md); content ids may be links
+ID: Schema = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]+$"}
 TEXT: Schema = {"type": "string", "maxLength": 20000}
 SHORT: Schema = {"type": "string", "maxLength": 500}
-AMOUNT: Schema = {"type": "number", "minimum": 0}
+AMOUNT: Schema = {"type": "number", "minimum": 0, "maximum": 1e15}
+COUNT: Schema = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}  # what the stores' integer columns hold
 FIT: Schema = {"type": "number", "minimum": 0, "maximum": 1}
 PERSON: Schema = {
     "type": "object",
@@ -89,7 +91,7 @@ class EventType:
 _CONNECTION = obj({"rep_id": ID, "person": PERSON})
 _MESSAGE = obj(
     {"rep_id": ID, "conversation_id": ID, "person": PERSON, "channel": enum(CHANNELS)},
-    {"text": TEXT, "length": {"type": "integer", "minimum": 0}, "is_pitch": {"type": "boolean"},
+    {"text": TEXT, "length": COUNT, "is_pitch": {"type": "boolean"},
      # set by the network service on published outbound messages (docs/network.md)
      "pitch_rules": {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 50},
      "pitch_score": {"type": "number", "minimum": 0, "maximum": 1},
@@ -110,7 +112,7 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
      "A rep was created or changed in the directory."),
     ("insight.account.upserted", "insight",
      obj({"account_id": ID, "name": SHORT, "tier": enum(TIERS), "industry": SHORT,
-          "employees": {"type": "integer", "minimum": 0}},
+          "employees": COUNT},
          {"region": SHORT, "revenue": AMOUNT}),
      "An account (customer company) was created or changed."),
     ("insight.stakeholder.identified", "insight",
@@ -121,13 +123,13 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
      "A stakeholder left the account's buying centre."),
     ("insight.account.quadrant_changed", "insight",
      obj({"account_id": ID, "quadrant": enum(QUADRANTS), "customer_status": enum(["high", "low"]),
-          "centre_size": enum(["small", "large"]), "stakeholders": {"type": "integer", "minimum": 0}},
+          "centre_size": enum(["small", "large"]), "stakeholders": COUNT},
          {"previous_quadrant": {"anyOf": [enum(QUADRANTS), {"type": "null"}]}}),
      "An account moved into another contingency quadrant (customer status × buying-centre size)."),
     ("insight.account.fit_changed", "insight",
      obj({"account_id": ID, "icp_fit": {"anyOf": [FIT, {"type": "null"}]}},
          {"previous_fit": {"anyOf": [FIT, {"type": "null"}]}, "reasons": {"type": "array"},
-          "icp_version": {"type": "integer", "minimum": 0}}),
+          "icp_version": COUNT}),
      "An account's ideal-customer-profile fit changed (the account or the tenant's ICP changed)."),
     ("insight.profile.viewed", "insight", obj({"rep_id": ID, "person": PERSON}),
      "A rep researched a person's profile."),

@@ -1,11 +1,16 @@
-"""The one pagination shape of list reads: `?limit=&offset=` in, `{items, total, limit, offset}` out."""
+"""The one pagination shape of list reads: `?limit=&offset=` in, `{items, total, limit, offset}` out.
+
+Both are bounded (rapportkit/params.py): a limit of 1–500, an offset of at most 10⁹ (an offset
+beyond 64 bits once reached the database and answered 500)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends
 from pydantic import BaseModel
+
+from rapportkit.params import Limit, Offset
 
 T = TypeVar("T")
 
@@ -24,8 +29,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                offset: Annotated[int, Query(ge=0)] = 0) -> PageParams:
+def page_params(limit: Limit = 50, offset: Offset = 0) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 

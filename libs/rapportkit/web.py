@@ -3,11 +3,19 @@
 Gives every process: request ids (X-Request-ID in and out), JSON access logs, the one error
 shape for every failure (4xx naming the field, 5xx without a stack trace), `/health`,
 `/ready` and Prometheus `/metrics`, and the `IdentityDep` / `SessionDep` dependencies.
+
+Malformed input never becomes a 500: parameters are validated by their declared types (path ids
+and paging: rapportkit/params.py), a NUL character anywhere is refused before routing
+(rapportkit/nul.py), a caller's `X-Request-ID` is kept only when it is a plain token (it is
+echoed and forwarded in headers), and a value the database still refuses (SQLSTATE class 22, e.g.
+a number beyond its column) is the caller's 422, logged so that the rule missing at the edge can
+be added.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,6 +26,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,10 +35,17 @@ from rapportkit.errors import ApiError, error_body
 from rapportkit.identity import HEADER, Identity, IdentityError, verify
 from rapportkit.logs import request_id_var, tenant_var
 from rapportkit.metrics import metrics
+from rapportkit.nul import RefuseNul
 
 log = logging.getLogger(__name__)
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+
+
+def request_id(given: str | None) -> str:
+    """The caller's X-Request-ID when it is a plain token, else a fresh one."""
+    return given if given is not None and REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
 def _loc(raw: Any) -> list[str | int]:
@@ -43,10 +59,11 @@ def create_app(*, service: str, title: str, lifespan: Lifespan | None = None,
     """A FastAPI app with the platform's middleware, error handlers and probes."""
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     m = metrics(service)
+    app.add_middleware(RefuseNul)  # inside request_context, so its answers carry the request id
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        rid = request_id(request.headers.get("x-request-id"))
         request_id_var.set(rid)
         tenant_var.set(None)
         started = time.perf_counter()
@@ -80,6 +97,13 @@ def create_app(*, service: str, title: str, lifespan: Lifespan | None = None,
                 413: "payload_too_large", 429: "rate_limited"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(_: Request, exc: DataError) -> JSONResponse:
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
+        log.warning("the database refused a value of the request: %s", reason, exc_info=exc)
+        return JSONResponse(error_body("invalid_value", f"a value of the request cannot be stored ({reason})",
+                                       [{"loc": [], "msg": reason}]), status_code=422)
 
     @app.exception_handler(Exception)
     async def internal_error(_: Request, exc: Exception) -> JSONResponse:

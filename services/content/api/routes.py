@@ -11,6 +11,7 @@ from rapportkit.contracts.content import ContentDetail, ContentPage, EngagementG
 from rapportkit.errors import ApiError, bad_request
 from rapportkit.identity import Identity
 from rapportkit.pagination import PageDep
+from rapportkit.params import LinkPathId, PathId
 from rapportkit.web import IdentityDep, SessionDep
 from services.content import queries
 from services.content.queries import Period
@@ -53,14 +54,14 @@ def list_content(identity: IdentityDep, session: SessionDep, params: PageDep, re
 
 
 @router.get("/v1/content/{content_id:path}", response_model=ContentDetail)
-def content_detail(content_id: str, identity: IdentityDep, session: SessionDep, rep_id: RepQuery = None,
+def content_detail(content_id: LinkPathId, identity: IdentityDep, session: SessionDep, rep_id: RepQuery = None,
                    from_: FromQuery = None, to: ToQuery = None) -> dict[str, Any]:
     return queries.content_detail(session, tenant_id=identity.tenant_id, content_id=content_id,
                                   rep_id=scoped_rep(identity, rep_id), period=period(from_, to))
 
 
 @router.get("/v1/reps/{rep_id}/engagement-given", response_model=EngagementGiven)
-def engagement_given(rep_id: str, identity: IdentityDep, session: SessionDep, from_: FromQuery = None,
+def engagement_given(rep_id: PathId, identity: IdentityDep, session: SessionDep, from_: FromQuery = None,
                      to: ToQuery = None) -> dict[str, Any]:
     return queries.engagement_given(session, tenant_id=identity.tenant_id,
                                     rep_id=scoped_rep(identity, rep_id) or rep_id, period=period(from_, to))

@@ -35,6 +35,7 @@ from rapportkit.envelope import parse_time
 from rapportkit.errors import ApiError, bad_request, not_found
 from rapportkit.identity import Identity
 from rapportkit.pagination import PageDep, page
+from rapportkit.params import PathId
 from rapportkit.web import IdentityDep, SessionDep
 from services.insight import accounts, queries, settings
 from services.insight.settings import ICP, QUADRANT, TenantRules
@@ -78,7 +79,7 @@ def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, t
 
 
 @router.get("/v1/accounts/{account_id}", response_model=AccountDetail)
-def get_account(account_id: str, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+def get_account(account_id: PathId, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
     require_reader(identity)
     detail = queries.account_detail(session, tenant_id=identity.tenant_id, account_id=account_id)
     if detail is None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from rapportkit.contracts.scoring import Recommendation
 from rapportkit.errors import not_found
+from rapportkit.params import PathId
 from rapportkit.web import IdentityDep, SessionDep
 from services.scoring.models import AccountRow
 
@@ -15,7 +16,7 @@ router = APIRouter()
 
 
 @router.get("/v1/accounts/{account_id}/recommendation", response_model=Recommendation)
-def get_recommendation(account_id: str, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+def get_recommendation(account_id: PathId, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
     row = session.get(AccountRow, (identity.tenant_id, account_id))
     if row is None or row.quadrant is None:
         raise not_found(f"recommendation for account {account_id!r}")

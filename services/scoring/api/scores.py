@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit.contracts.scoring import Alerts, Leaderboard, ScoreHistory, ScoreRead
 from rapportkit.errors import bad_request, not_found
+from rapportkit.params import PathId
 from rapportkit.web import IdentityDep, SessionDep
 from services.scoring import current
 from services.scoring.board import BOARDS
@@ -40,7 +41,7 @@ def known_rep(session: Session, tenant_id: str, rep_id: str) -> bool:
 
 
 @router.get("/v1/reps/{rep_id}/score", response_model=ScoreRead)
-def get_score(rep_id: str, identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
+def get_score(rep_id: PathId, identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
     day = date or today()
@@ -51,7 +52,7 @@ def get_score(rep_id: str, identity: IdentityDep, session: SessionDep, date: dat
 
 
 @router.get("/v1/reps/{rep_id}/score/history", response_model=ScoreHistory)
-def get_history(rep_id: str, identity: IdentityDep, session: SessionDep,
+def get_history(rep_id: PathId, identity: IdentityDep, session: SessionDep,
                 from_: Annotated[date | None, Query(alias="from")] = None,
                 to: date | None = None) -> dict[str, Any]:
     if not known_rep(session, identity.tenant_id, rep_id):
@@ -99,7 +100,7 @@ def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | N
 
 
 @router.get("/v1/reps/{rep_id}/alerts", response_model=Alerts)
-def get_alerts(rep_id: str, identity: IdentityDep, session: SessionDep,
+def get_alerts(rep_id: PathId, identity: IdentityDep, session: SessionDep,
                kind: str | None = None) -> dict[str, Any]:
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
