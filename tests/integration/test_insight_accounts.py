@@ -198,7 +198,7 @@ def test_unknown_account_is_404(client: httpx.Client) -> None:
         (lambda: account("a", "platinum"), [0, "data", "tier"]),
         (lambda: stakeholder("a", "s", "ceo"), [0, "data", "role"]),
         (lambda: ev("stakeholder.identified", {"stakeholder_id": "s", "account_id": "a", "role": "user",
-                                               "seniority": "vp", "person": {"name": "No Key"}}),
+                                               "seniority": "vp", "person": {"title": "No key, no name"}}),
          [0, "data", "person"]),
         (lambda: ev("signal.captured", {"signal_id": "g", "kind": "funding", "strength": 1.5, "account_id": "a"}),
          [0, "data", "strength"]),
@@ -219,7 +219,7 @@ def test_person_with_a_blank_key_is_refused_naming_the_field(client: httpx.Clien
     acc = new_id("acct")
     good = account(acc, "key")
     bad = ev("stakeholder.identified", {"stakeholder_id": "s", "account_id": acc, "role": "user", "seniority": "vp",
-                                        "person": {"profile_url": "   ", "name": "Blank"}})
+                                        "person": {"profile_url": "   ", "email": " ", "name": "  "}})
     response = client.post("/v1/events", json=[good, bad])
     assert response.status_code == 422, response.text
     assert "data.person" in response.json()["error"]["message"]

@@ -79,7 +79,7 @@ def test_same_event_id_twice_is_applied_once(stack: Stack, client: httpx.Client)
     ("mutate", "loc", "status"),
     [
         (lambda e: e["data"].pop("rep_id"), [1, "data", "rep_id"], 422),
-        (lambda e: e["data"].update(person={"name": "no key"}), [1, "data", "person"], 422),
+        (lambda e: e["data"].update(person={"title": "no url, e-mail or name"}), [1, "data", "person"], 422),
         (lambda e: e.pop("id"), [1, "id"], 422),
         (lambda e: e.update(time="yesterday"), [1, "time"], 422),
         (lambda e: e.update(type="rapport.insight.nope"), [1, "type"], 422),
