@@ -18,7 +18,8 @@ written to var/bench/summary.json (bench/summary.py).
 Sizes: BENCH_EVENTS (20000), BENCH_BATCH (500), BENCH_CLIENTS (2), BENCH_FRESHNESS (50),
 BENCH_BACKGROUND_RATE (500), BENCH_BACKGROUND_CLIENTS (4), BENCH_IMPORT_ROWS (50000), BENCH_SQLITE_IMPORT_ROWS (15000),
 BENCH_REPLAY_SECONDS (600), BENCH_QUERY_* (bench/queries.py). Ports: BENCH_PORT_BASE (18500; the
-gateway on BASE-20). BENCH_PROFILE=0 turns py-spy off.
+gateway on BASE-20); the broker RAPPORT_KAFKA_PORT / RAPPORT_KAFKA_CONTROLLER_PORT (19592 / 19593,
+emptied at the start of each run). BENCH_PROFILE=0 turns py-spy off.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ from rapportkit.kafka import ensure_topics
 from stack import infra
 from stack.processes import SERVICES, Stack
 
+# a broker of its own, emptied at each run (`make run`'s is 9092): the replay then reads what this
+# run produced, the same from run to run, not every earlier run's messages too
+os.environ.setdefault("RAPPORT_KAFKA_PORT", "19592")
+os.environ.setdefault("RAPPORT_KAFKA_CONTROLLER_PORT", "19593")
 CORE = (*SERVICES, *(f"{s}-worker" for s in SERVICES), "gateway")
 
 
@@ -145,8 +150,8 @@ def sqlite_phase(bootstrap: str, token: str, figures: summary.Figures) -> None:
 
 def main() -> int:
     started = time.perf_counter()
-    progress("bench: starting Kafka and PostgreSQL")
-    bootstrap = infra.start_kafka()
+    progress(f"bench: starting an emptied Kafka broker (:{infra.kafka_port()}) and PostgreSQL")
+    bootstrap = infra.fresh_kafka()
     infra.start_postgres()
     ensure_topics(bootstrap)
     token = f"bench-{secrets.token_hex(8)}"
