@@ -59,14 +59,16 @@ AdminDep = Annotated[Identity, Depends(require_admin)]
 
 
 class PersonToErase(BaseModel):
-    """Who to erase: at least `profile_url` or `email` (the person key of docs/contracts.md); `name`
-    helps services find the person in free text (notes, messages)."""
+    """Who to erase: at least `profile_url`, `email` or `name` (the person keys of docs/contracts.md).
+    `name` also lets services find the person in free text (notes, messages); with `company` it
+    reaches the rows of the same person imported by name only (rapportkit.people.erasure_keys)."""
 
     model_config = ConfigDict(extra="forbid")
     profile_url: str | None = Field(None, min_length=1, max_length=2000,
                                     examples=["https://www.linkedin.com/in/ada-lovelace"])
     email: str | None = Field(None, min_length=3, max_length=320, examples=["ada@example.com"])
     name: str | None = Field(None, min_length=1, max_length=500, examples=["Ada Lovelace"])
+    company: str | None = Field(None, min_length=1, max_length=500, examples=["Analytical Engines"])
 
     @field_validator("profile_url")
     @classmethod
@@ -91,8 +93,8 @@ class PersonToErase(BaseModel):
 
     @model_validator(mode="after")
     def _identified(self) -> PersonToErase:
-        if not self.profile_url and not self.email:
-            raise ValueError("one of profile_url or email is required")
+        if not self.profile_url and not self.email and not self.name:
+            raise ValueError("one of profile_url, email or name is required")
         return self
 
 

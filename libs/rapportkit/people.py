@@ -82,6 +82,24 @@ def weak_keys(person: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(key for key in keys if key))
 
 
+def erasure_keys(person: Mapping[str, Any]) -> frozenset[str]:
+    """Every key an erasure request for `person` reaches: the normalised profile URL and the
+    lowercased e-mail; and the weak key of the name with the company when both are given (the same
+    person imported by name from an older export). The name alone is used only when the request
+    has no URL or e-mail: beside a strong identity, a bare name may well be somebody else's."""
+    keys = set()
+    url = str(person.get("profile_url") or "").strip()
+    if url and normalise_profile_url(url):
+        keys.add(normalise_profile_url(url))
+    email = str(person.get("email") or "").strip().lower()
+    if email:
+        keys.add(email)
+    named = weak_key(person.get("name"), person.get("company")) if person.get("company") or not keys else None
+    if named:
+        keys.add(named)
+    return frozenset(keys)
+
+
 def person_key_or_none(person: Any) -> str | None:
     """The key of a person dict, or None when there is no usable one (or no dict at all)."""
     try:

@@ -15,26 +15,14 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from rapportkit.people import normalise_profile_url, person_key
+from rapportkit.people import erasure_keys
 from services.content.models import EngagementGiven, EngagementReceived, InsightStakeholder
 from services.content.ranking import ERASED_PREFIX
 
 
 def keys_of(person: Mapping[str, Any]) -> set[str]:
-    """Every key the person may be stored under: the person key, the normalised profile URL and
-    the lowercased email."""
-    keys: set[str] = set()
-    try:
-        keys.add(person_key(person))
-    except ValueError:
-        pass
-    url = (person.get("profile_url") or "").strip()
-    if url and normalise_profile_url(url):
-        keys.add(normalise_profile_url(url))
-    email = (person.get("email") or "").strip().lower()
-    if email:
-        keys.add(email)
-    return keys
+    """Every key the person may be stored under (rapportkit.people.erasure_keys)."""
+    return set(erasure_keys(person))
 
 
 def erase_person(session: Session, *, tenant_id: str, keys: set[str], request_id: str) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from rapportkit import jsonutil
 from rapportkit.outbox import PUBLISHED, OutboxRow
-from rapportkit.people import normalise_profile_url
+from rapportkit.people import erasure_keys, normalise_profile_url, weak_key
 from services.insight.models import Note, ProfileView, Signal, Stakeholder
 
 REDACTED = "[erased]"
@@ -63,7 +63,8 @@ def full_name(name: str | None) -> str | None:
 
 
 def person_keys(person: dict[str, Any]) -> frozenset[str]:
-    """Every key a person dict can be known by: its normalised profile URL and its email."""
+    """Every key a stored person dict is known by: its normalised profile URL and its email, or the
+    weak key of its name (and company) when it has neither."""
     keys = set()
     url = str(person.get("profile_url") or "").strip()
     if url and normalise_profile_url(url):
@@ -71,11 +72,12 @@ def person_keys(person: dict[str, Any]) -> frozenset[str]:
     email = str(person.get("email") or "").strip().lower()
     if email:
         keys.add(email)
-    return frozenset(keys)
+    named = weak_key(person.get("name"), person.get("company")) if not keys else None
+    return frozenset(keys | ({named} if named else set()))
 
 
 def target_of(person: dict[str, Any]) -> Target:
-    return Target(person_keys(person)).with_names([person.get("name")])
+    return Target(erasure_keys(person)).with_names([person.get("name")])
 
 
 def mentions(text: str, target: Target) -> bool:
@@ -180,5 +182,7 @@ def scrub_outbox(session: Session, *, tenant_id: str, target: Target, pseudonym:
 
 
 def completion_person(person: dict[str, Any]) -> dict[str, Any]:
-    """The key fields of the request's person (profile URL, email), as echoed in `erasure.completed`."""
-    return {k: person[k] for k in ("profile_url", "email") if k in person}
+    """The key fields of the request's person, as echoed in `erasure.completed`: the profile URL and
+    e-mail, or the name and company of a person known only by name (a weak identity)."""
+    keys: dict[str, Any] = {k: person[k] for k in ("profile_url", "email") if k in person}
+    return keys or {k: person[k] for k in ("name", "company") if k in person}

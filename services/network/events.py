@@ -17,7 +17,7 @@ from rapportkit import outbox
 from rapportkit.consumer import handlers
 from rapportkit.db import utc
 from rapportkit.envelope import Event, parse_time
-from rapportkit.people import person_key_or_none
+from rapportkit.people import erasure_keys, person_key_or_none
 from rapportkit.privacy import erasure_completed
 from services.network.models import AccountRow, RepRow, StakeholderRow
 from services.network.privacy import erase_person
@@ -67,8 +67,7 @@ def rep_upserted(session: Session, event: Event) -> None:
 
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
-    key = person_key_or_none(data["person"])
-    if key:
+    for key in sorted(erasure_keys(data["person"])):
         erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
     outbox.add(session, erasure_completed(event, service=SERVICE))
 

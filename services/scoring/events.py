@@ -22,7 +22,7 @@ from rapportkit import outbox
 from rapportkit.consumer import Handler, handled_lane, handlers
 from rapportkit.db import dialect_insert, insert_ignore, insert_many, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
-from rapportkit.people import person_key_or_none
+from rapportkit.people import erasure_keys, person_key_or_none
 from rapportkit.privacy import erasure_completed
 from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
@@ -299,9 +299,8 @@ def rep_upserted(session: Session, event: Event) -> None:
 
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
-    key = person_key_or_none(data["person"])
     write_facts(session)
-    if key:
+    for key in sorted(erasure_keys(data["person"])):
         erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
     outbox.add(session, erasure_completed(event, service="scoring"))
 

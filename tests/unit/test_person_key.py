@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapportkit.people import is_weak, person_key, weak_keys
+from rapportkit.people import erasure_keys, is_weak, person_key, weak_keys
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,14 @@ def test_person_without_url_email_or_name_has_no_key() -> None:
     for person in ({"name": "  "}, {"title": "CTO"}, {"company": "Acme"}):
         with pytest.raises(ValueError):
             person_key(person)
+
+
+def test_erasure_keys_reach_the_weak_identity_only_when_the_request_names_it_precisely() -> None:
+    url, email = "https://www.linkedin.com/in/Ada/", "Ada@Example.com"
+    assert erasure_keys({"profile_url": url, "email": email, "name": "Ada Lovelace"}) == {
+        "linkedin.com/in/ada", "ada@example.com"}, "a bare name beside a URL may be somebody else's"
+    assert erasure_keys({"profile_url": url, "name": "Ada Lovelace", "company": "Engines"}) == {
+        "linkedin.com/in/ada", "name:ada lovelace|engines"}
+    assert erasure_keys({"name": "Ada  LOVELACE"}) == {"name:ada lovelace"}
+    assert erasure_keys({"name": "Ada Lovelace", "company": "Engines"}) == {"name:ada lovelace|engines"}
+    assert erasure_keys({"company": "Engines"}) == frozenset()
