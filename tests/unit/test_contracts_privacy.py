@@ -75,7 +75,7 @@ def test_only_admin_keys_may_request_or_read(client: TestClient, caller: list[Id
 
 @pytest.mark.parametrize(("body", "loc"), [
     ({}, ["person"]),
-    ({"person": {"name": "Grace Hopper"}}, ["person"]),
+    ({"person": {"company": "US Navy"}}, ["person"]),  # no URL, e-mail or name
     ({"person": {"email": "not-an-address"}}, ["person", "email"]),
     ({"person": {"profile_url": ""}}, ["person", "profile_url"]),
     ({"person": {"email": "g@x.example", "phone": "555"}}, ["person", "phone"]),
