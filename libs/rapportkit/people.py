@@ -87,6 +87,14 @@ def erasure_keys(person: Mapping[str, Any]) -> frozenset[str]:
     lowercased e-mail; and the weak key of the name with the company when both are given (the same
     person imported by name from an older export). The name alone is used only when the request
     has no URL or e-mail: beside a strong identity, a bare name may well be somebody else's."""
+    keys = strong_keys(person)
+    named = weak_key(person.get("name"), person.get("company")) if person.get("company") or not keys else None
+    return keys | {named} if named else keys
+
+
+def strong_keys(person: Mapping[str, Any]) -> frozenset[str]:
+    """Both strong keys a person dict may carry: the normalised profile URL and the lowercased
+    e-mail (`strong_key` picks one; a stored row may be under either)."""
     keys = set()
     url = str(person.get("profile_url") or "").strip()
     if url and normalise_profile_url(url):
@@ -94,9 +102,6 @@ def erasure_keys(person: Mapping[str, Any]) -> frozenset[str]:
     email = str(person.get("email") or "").strip().lower()
     if email:
         keys.add(email)
-    named = weak_key(person.get("name"), person.get("company")) if person.get("company") or not keys else None
-    if named:
-        keys.add(named)
     return frozenset(keys)
 
 

@@ -14,10 +14,11 @@ from rapportkit import outbox
 from rapportkit.consumer import handlers
 from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
+from rapportkit.people import erasure_keys
 from rapportkit.privacy import erasure_completed
 from services.content.ingest import person_keys
 from services.content.models import InsightAccount, InsightStakeholder
-from services.content.privacy import erase_person, keys_of
+from services.content.privacy import erase_person
 
 SOURCE = "rapport/content"
 SERVICE = "content"
@@ -64,7 +65,8 @@ def account_upserted(session: Session, event: Event) -> None:
 
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
-    erase_person(session, tenant_id=event["tenantid"], keys=keys_of(data["person"]), request_id=data["request_id"])
+    erase_person(session, tenant_id=event["tenantid"], keys=set(erasure_keys(data["person"])),
+                 request_id=data["request_id"])
     outbox.add(session, erasure_completed(event, service=SERVICE))
 
 

@@ -9,20 +9,11 @@ but nobody is named any more.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from rapportkit.people import erasure_keys
 from services.content.models import EngagementGiven, EngagementReceived, InsightStakeholder
 from services.content.ranking import ERASED_PREFIX
-
-
-def keys_of(person: Mapping[str, Any]) -> set[str]:
-    """Every key the person may be stored under (rapportkit.people.erasure_keys)."""
-    return set(erasure_keys(person))
 
 
 def erase_person(session: Session, *, tenant_id: str, keys: set[str], request_id: str) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from rapportkit import jsonutil
 from rapportkit.outbox import PUBLISHED, OutboxRow
-from rapportkit.people import erasure_keys, normalise_profile_url, weak_key
+from rapportkit.people import erasure_keys, strong_keys, weak_key
 from services.insight.models import Note, ProfileView, Signal, Stakeholder
 
 REDACTED = "[erased]"
@@ -65,15 +65,9 @@ def full_name(name: str | None) -> str | None:
 def person_keys(person: dict[str, Any]) -> frozenset[str]:
     """Every key a stored person dict is known by: its normalised profile URL and its email, or the
     weak key of its name (and company) when it has neither."""
-    keys = set()
-    url = str(person.get("profile_url") or "").strip()
-    if url and normalise_profile_url(url):
-        keys.add(normalise_profile_url(url))
-    email = str(person.get("email") or "").strip().lower()
-    if email:
-        keys.add(email)
+    keys = strong_keys(person)
     named = weak_key(person.get("name"), person.get("company")) if not keys else None
-    return frozenset(keys | ({named} if named else set()))
+    return keys | {named} if named else keys
 
 
 def target_of(person: dict[str, Any]) -> Target:
