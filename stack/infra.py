@@ -19,7 +19,7 @@ class InfraError(RuntimeError):
     pass
 
 
-class Stopped(Exception):
+class Stopped(InterruptedError):
     """A stop was asked for (`should_stop` turned true) while waiting for something to start."""
 
 

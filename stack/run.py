@@ -47,7 +47,7 @@ def main() -> int:
                 print("starting the local Kafka broker (the first run fetches its jars through Maven)…", flush=True)
             bootstrap = infra.start_kafka(should_stop=signals.is_set)
         env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-        created = ensure_topics(bootstrap)
+        created = ensure_topics(bootstrap, should_stop=signals.is_set)
         if created:
             print(f"created {len(created)} topics", flush=True)
         stack = Stack(env=env, log_dir=data_dir / "logs",
@@ -60,7 +60,7 @@ def main() -> int:
                                       name="demo", daemon=True)
             loader.start()
         return supervise(stack, signals, loader, lambda: announce(stack, token, bootstrap, data_dir))
-    except infra.Stopped:
+    except InterruptedError:  # infra.Stopped, or ensure_topics stopped by a signal
         return 0
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -21,6 +23,9 @@ log = logging.getLogger(__name__)
 DEFAULT_PARTITIONS = 3
 # reconnect within a second of the broker coming back (kafka-python's default backoff grows to 30 s)
 RECONNECT = {"reconnect_backoff_ms": 50, "reconnect_backoff_max_ms": 1000}
+# topic creation's clients try 2 s at a time to reach a broker, so a stop is noticed within seconds
+PROBE = {"bootstrap_timeout_ms": 2000, **RECONNECT}
+T = TypeVar("T")
 
 
 def make_producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
@@ -64,20 +69,17 @@ def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id
     return consumer
 
 
-def ensure_topics(bootstrap: str, *, partitions: int = DEFAULT_PARTITIONS, wait_seconds: float = 60) -> list[str]:
+def ensure_topics(bootstrap: str, *, partitions: int = DEFAULT_PARTITIONS, wait_seconds: float = 60,
+                  should_stop: Callable[[], bool] = lambda: False) -> list[str]:
     """Create every catalog topic and its DLQ twin if missing; returns the names created.
 
-    Replication factor: RAPPORT_TOPIC_REPLICATION (default 1, the local single broker)."""
+    Replication factor: RAPPORT_TOPIC_REPLICATION (default 1, the local single broker). Every wait
+    (for the broker, for the partitions) asks `should_stop` at least every few seconds and raises
+    InterruptedError once it is true: the launcher's Ctrl-C never waits out `wait_seconds`."""
     replication = int(os.environ.get("RAPPORT_TOPIC_REPLICATION", "1"))
     deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="rapport-topics")
-            break
-        except KafkaError as exc:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kafka at {bootstrap} is not reachable: {exc}") from exc
-            time.sleep(0.5)
+    admin = _connect(bootstrap, deadline, should_stop, lambda: KafkaAdminClient(
+        bootstrap_servers=bootstrap.split(","), client_id="rapport-topics", **PROBE))
     try:
         existing = set(admin.list_topics())
         missing = [t for t in ALL_TOPICS if t not in existing]
@@ -86,19 +88,41 @@ def ensure_topics(bootstrap: str, *, partitions: int = DEFAULT_PARTITIONS, wait_
                 admin.create_topics([NewTopic(t, partitions, replication) for t in missing])
             except TopicAlreadyExistsError:
                 pass
-        return missing
     finally:
         admin.close()
-        _wait_for_partitions(bootstrap, deadline)
+    _wait_for_partitions(bootstrap, deadline, should_stop)
+    return missing
 
 
-def _wait_for_partitions(bootstrap: str, deadline: float) -> None:
+def _connect(bootstrap: str, deadline: float, should_stop: Callable[[], bool], connect: Callable[[], T]) -> T:
+    """`connect()` until it reaches a broker; RuntimeError after `deadline`, InterruptedError on a stop."""
+    while True:
+        _check(should_stop)
+        try:
+            return connect()
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kafka at {bootstrap} is not reachable: {exc}") from exc
+            time.sleep(0.5)
+
+
+def _check(should_stop: Callable[[], bool]) -> None:
+    if should_stop():
+        raise InterruptedError("stopped while waiting for Kafka")
+
+
+def _wait_for_partitions(bootstrap: str, deadline: float, should_stop: Callable[[], bool]) -> None:
     """Block until every topic's partitions show in the cluster metadata (a consumer that joins its
     group before that gets an empty assignment)."""
-    probe = KafkaConsumer(bootstrap_servers=bootstrap.split(","), client_id="rapport-topics")
+    probe = _connect(bootstrap, deadline, should_stop, lambda: KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","), client_id="rapport-topics", **PROBE))
     try:
         while True:
-            probe.topics()  # refreshes the metadata
+            _check(should_stop)
+            try:
+                probe.topics()  # refreshes the metadata
+            except KafkaError as exc:  # the broker went away meanwhile: ask again until the deadline
+                log.warning("topic metadata unavailable: %r", exc)
             missing = [t for t in ALL_TOPICS if not probe.partitions_for_topic(t)]
             if not missing:
                 return
