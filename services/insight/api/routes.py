@@ -1,6 +1,7 @@
 """Insight routes: accounts, signals and the per-tenant ICP and quadrant settings.
 
-Reads are open to every role of the tenant but `ingest`; settings changes need `admin`.
+Reads are open to every role of the tenant but `ingest`; settings changes need `admin`
+(rapportkit.access).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rapportkit import outbox
+from rapportkit import access, outbox
 from rapportkit.contracts.insight import (
     AccountDetail,
     AccountPage,
@@ -32,7 +33,7 @@ from rapportkit.contracts.insight import (
 )
 from rapportkit.db import unit_of_work
 from rapportkit.envelope import parse_time
-from rapportkit.errors import ApiError, bad_request, not_found
+from rapportkit.errors import bad_request, not_found
 from rapportkit.identity import Identity
 from rapportkit.pagination import PageDep, page
 from rapportkit.params import PathId
@@ -41,17 +42,10 @@ from services.insight import accounts, queries, settings
 from services.insight.settings import ICP, QUADRANT, TenantRules
 
 router = APIRouter()
-READERS = ("admin", "manager", "rep")
 
 
 def require_reader(identity: Identity) -> None:
-    if identity.role not in READERS:
-        raise ApiError(403, "forbidden", f"role {identity.role!r} cannot read insight data")
-
-
-def require_admin(identity: Identity) -> None:
-    if identity.role != "admin":
-        raise ApiError(403, "forbidden", "only an admin key can change the tenant's insight settings")
+    access.require(identity, access.READERS, "read insight data")
 
 
 def parse_since(since: str | None) -> datetime | None:
@@ -111,7 +105,7 @@ def get_quadrant_rules(identity: IdentityDep, session: SessionDep) -> dict[str, 
 
 def _change(request: Request, identity: Identity, kind: str, value: IcpProfile | QuadrantRules) -> dict[str, Any]:
     """Store a setting and rescore the tenant's accounts in one transaction with the derived events."""
-    require_admin(identity)
+    access.require(identity, access.ADMIN, "change the tenant's insight settings")
     tenant = identity.tenant_id
     with unit_of_work(request.app.state.session_factory) as session:
         rows = settings.lock_for_update(session, tenant)
