@@ -44,10 +44,6 @@ from services.insight.settings import ICP, QUADRANT, TenantRules
 router = APIRouter()
 
 
-def require_reader(identity: Identity) -> None:
-    access.require(identity, access.READERS, "read insight data")
-
-
 def parse_since(since: str | None) -> datetime | None:
     if since is None:
         return None
@@ -65,7 +61,7 @@ def parse_since(since: str | None) -> datetime | None:
 def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, tier: TierQuery = None,
                   quadrant: QuadrantQuery = None, min_fit: MinFitQuery = None,
                   sort: SortQuery = "fit") -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     items, total = queries.list_accounts(session, tenant_id=identity.tenant_id, tiers=tier or [],
                                          quadrants=quadrant or [], min_fit=min_fit, sort=sort,
                                          limit=params.limit, offset=params.offset)
@@ -74,8 +70,9 @@ def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, t
 
 @router.get("/v1/accounts/{account_id}", response_model=AccountDetail)
 def get_account(account_id: PathId, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
-    require_reader(identity)
-    detail = queries.account_detail(session, tenant_id=identity.tenant_id, account_id=account_id)
+    access.require(identity, access.READERS, "read insight data")
+    detail = queries.account_detail(session, tenant_id=identity.tenant_id, account_id=account_id,
+                                    reps=access.reach(identity))
     if detail is None:
         raise not_found(f"account {account_id!r}")
     return detail
@@ -84,22 +81,22 @@ def get_account(account_id: PathId, identity: IdentityDep, session: SessionDep) 
 @router.get("/v1/signals", response_model=SignalPage)
 def list_signals(identity: IdentityDep, session: SessionDep, params: PageDep, account_id: AccountQuery = None,
                  kind: KindQuery = None, since: SinceQuery = None, actioned: ActionedQuery = None) -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     items, total = queries.list_signals(session, tenant_id=identity.tenant_id, account_id=account_id,
                                         kinds=kind or [], since=parse_since(since), actioned=actioned,
-                                        limit=params.limit, offset=params.offset)
+                                        limit=params.limit, offset=params.offset, reps=access.reach(identity))
     return page(items, total=total, params=params)
 
 
 @router.get("/v1/settings/icp", response_model=IcpRead)
 def get_icp(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     return settings.read(session, identity.tenant_id, ICP)
 
 
 @router.get("/v1/settings/quadrant", response_model=QuadrantRulesRead)
 def get_quadrant_rules(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     return settings.read(session, identity.tenant_id, QUADRANT)
 
 
