@@ -264,6 +264,19 @@ def test_a_service_refuses_a_request_without_the_gateways_signed_header(stack: S
         assert direct.get(path, headers={HEADER: sign(who, stack.env["RAPPORT_INTERNAL_SECRET"])}).status_code == 200
 
 
+def test_a_manager_of_thousands_of_reps_fits_in_the_signed_identity(stack: Stack, world: World) -> None:
+    """The gateway signs a manager's reps into a header: 5000 ids (about 230 KB signed) are served."""
+    a = world.a
+    reps = (*(f"rep-{i:05d}-{'x' * 30}" for i in range(5000)), a.rep)
+    who = Identity(tenant_id=a.tenant_id, role="manager", team_ids=(a.team,), rep_ids=reps, key_id="test")
+    header = sign(who, stack.env["RAPPORT_INTERNAL_SECRET"])
+    assert len(header) > 200_000
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.procs['network'].port}", timeout=10) as direct:
+        r = direct.get(f"/v1/reps/{a.rep}/network", headers={HEADER: header})
+        assert r.status_code == 200 and r.json()["rep_id"] == a.rep, r.text
+        assert direct.get(f"/v1/reps/{a.outsider}/network", headers={HEADER: header}).status_code == 403
+
+
 # --- tenant isolation: the walks over every operation are in test_access_walks.py ----------------------
 
 
