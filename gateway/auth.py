@@ -1,5 +1,5 @@
 """Caller authentication: `Authorization: Bearer <api key>` → the caller's Identity, then the
-per-key rate limit and the route's access rule (gateway/access.py).
+per-key rate limit and the route's role rule (gateway/access.py).
 
 `CallerDep` (the `authenticate` dependency) is what every public route declares, so no route is
 reachable without a key, over its rate, or outside its role. Keys:
@@ -108,13 +108,14 @@ def identify(request: Request, token: str) -> Identity:
 
 def authenticate(request: Request) -> Identity:
     """The gate of every public route: who the caller is (401), whether the key is over its rate
-    (429) and whether its role may make this request (403; gateway/access.py)."""
+    (429) and whether its role may make this request (403; gateway/access.py). A manager's identity
+    carries the reps of its teams, which the services scope by (rapportkit/access.py)."""
     identity = identify(request, bearer_token(request))
     tenant_var.set(identity.tenant_id)
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.check(identity.key_id or "")
     access.authorize(request, identity)
-    return identity
+    return access.with_reach(request, identity)
 
 
 CallerDep = Annotated[Identity, Depends(authenticate)]

@@ -14,7 +14,6 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway import admin, contracts, dashboard, events, imports, limits, privacy, stream, stream_feed
-from gateway.access import ScopedResponses
 from gateway.consumers import CONSUMES, HANDLERS
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
@@ -77,5 +76,4 @@ app.include_router(privacy.router)
 app.include_router(dashboard.router)
 for router in ROUTERS:
     app.include_router(router)
-app.add_middleware(ScopedResponses)
 limits.install(app, max_body_bytes=settings.max_body_bytes)

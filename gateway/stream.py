@@ -32,10 +32,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from gateway.access import Reach
 from gateway.auth import CallerDep
 from gateway.stream_hub import BUFFER_PER_TENANT, HEARTBEAT_SECONDS, Hub, parse_event_id, parse_types, sse, view_for
 from rapportkit.errors import ApiError
@@ -81,10 +79,7 @@ async def stream_events(
     if hub is None or hub.closed:
         raise ApiError(503, "service_unavailable", "the event stream is not running; retry later",
                        headers={"Retry-After": "5"})
-    team_reps = None
-    if caller.role == "manager" and not caller.platform_admin:
-        team_reps = await run_in_threadpool(Reach(request, caller).reps)
-    view = view_for(caller, patterns, team_reps)
+    view = view_for(caller, patterns)
     return StreamingResponse(sse(hub, view, after), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

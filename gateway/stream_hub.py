@@ -18,7 +18,7 @@ from typing import Any
 from prometheus_client import Gauge
 
 from gateway.privacy import mentions
-from rapportkit import jsonutil
+from rapportkit import access, jsonutil
 from rapportkit.catalog import EVENT_TYPES
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
@@ -276,12 +276,11 @@ class View:
         return f"id: {epoch}-{item.seq}\ndata: {jsonutil.dumps(event).decode()}\n\n"
 
 
-def view_for(caller: Identity, patterns: tuple[str, ...] | None, team_reps: set[str] | None) -> View:
-    if caller.role == "admin" or caller.platform_admin:
-        return View(caller.tenant_id, patterns)
-    if caller.role == "manager":
-        return View(caller.tenant_id, patterns, reps=set(team_reps or ()), team_ids=frozenset(caller.team_ids))
-    return View(caller.tenant_id, patterns, reps={caller.rep_id} if caller.rep_id else set())
+def view_for(caller: Identity, patterns: tuple[str, ...] | None) -> View:
+    """The caller's reach (rapportkit.access): a manager's follows the directory while it streams."""
+    reps = access.reach(caller)
+    team_ids = frozenset(caller.team_ids) if caller.role == "manager" else frozenset()
+    return View(caller.tenant_id, patterns, reps=None if reps is None else set(reps), team_ids=team_ids)
 
 
 async def sse(hub: Hub, view: View, after: tuple[str, int] | None, *,

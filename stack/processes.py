@@ -16,6 +16,13 @@ import httpx
 from stack.infra import ROOT, Stopped
 
 SERVICES = ("insight", "network", "content", "scoring")
+# The services' largest request head: the gateway signs a manager's reps into a header (docs/gateway.md,
+# "Identity and access"), beyond h11's default 16 KiB for a manager of a few hundred reps.
+SERVICE_HEAD_BYTES = 1_048_576
+
+
+def is_service_api(app: str) -> bool:
+    return app.startswith("services.") and app.endswith(".main:app")
 
 
 @dataclass
@@ -88,9 +95,10 @@ class Stack:
             env = {**self.process_env(), **self.proc_env.get(name, {}), **(extra_env or {})}
             proc = self.procs[name]
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child
+            head = ["--h11-max-incomplete-event-size", str(SERVICE_HEAD_BYTES)] if is_service_api(proc.app) else []
             proc.popen = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", proc.app, "--host", "127.0.0.1", "--port", str(proc.port),
-                 "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "20"],
+                 "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "20", *head],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
             log.close()
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from gateway.access import UPSTREAM_LIST_MAX
 from gateway.auth import CallerDep
 from gateway.forward import forward
 from rapportkit.contracts.scoring import (
+    LEADERBOARD_MAX,
     Alerts,
     Evidence,
     Leaderboard,
@@ -42,7 +42,7 @@ async def rep_score_history(request: Request, caller: CallerDep, rep_id: PathId,
 
 @router.get("/v1/leaderboard", response_model=Leaderboard, summary="Reps ranked by total score")
 async def leaderboard(request: Request, caller: CallerDep, team_id: str | None = None, date: date | None = None,
-                      limit: Annotated[int | None, Query(ge=1, le=UPSTREAM_LIST_MAX)] = None) -> Response:
+                      limit: Annotated[int | None, Query(ge=1, le=LEADERBOARD_MAX)] = None) -> Response:
     return await forward("scoring", request, caller)
 
 

@@ -32,6 +32,7 @@ class Identity:
     team_ids: tuple[str, ...] = field(default_factory=tuple)
     key_id: str | None = None
     platform_admin: bool = False
+    rep_ids: tuple[str, ...] = field(default_factory=tuple)  # a manager's reach: the reps of its teams
 
 
 def _mac(secret: str, payload: bytes) -> str:
@@ -39,7 +40,8 @@ def _mac(secret: str, payload: bytes) -> str:
 
 
 def sign(identity: Identity, secret: str, *, now: float | None = None) -> str:
-    body = {**asdict(identity), "team_ids": list(identity.team_ids), "iat": int(now or time.time())}
+    body = {**asdict(identity), "team_ids": list(identity.team_ids), "rep_ids": list(identity.rep_ids),
+            "iat": int(now or time.time())}
     payload = base64.urlsafe_b64encode(jsonutil.dumps(body)).rstrip(b"=")
     return f"{payload.decode()}.{_mac(secret, payload)}"
 
@@ -55,4 +57,5 @@ def verify(header: str | None, secret: str, *, now: float | None = None) -> Iden
     if abs((now or time.time()) - float(body.pop("iat", 0))) > MAX_AGE_SECONDS:
         raise IdentityError("internal identity expired")
     body["team_ids"] = tuple(body.get("team_ids") or ())
+    body["rep_ids"] = tuple(body.get("rep_ids") or ())
     return Identity(**body)

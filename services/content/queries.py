@@ -6,7 +6,7 @@ engagement maths is in ranking.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -255,9 +255,11 @@ def _share_counts(session: Session, tenant_id: str, content_ids: list[str], rep_
 
 
 def content_detail(session: Session, *, tenant_id: str, content_id: str, rep_id: str | None = None,
-                   period: Period = Period(), weights: Weights = DEFAULT_WEIGHTS) -> dict[str, Any]:
+                   period: Period = Period(), weights: Weights = DEFAULT_WEIGHTS,
+                   reps: Collection[str] | None = None) -> dict[str, Any]:
     """One item: its shares, its engagement by kind, by rep and by account, the score's lines, and who
-    engaged (stakeholders named with role and account; other people counted, not listed)."""
+    engaged (stakeholders named with role and account; other people counted, not listed). Per-rep
+    lines are listed for `reps` only (None: every rep); totals stay."""
     item = session.get(ContentItem, (tenant_id, content_id))
     if item is None:
         raise not_found(f"content {content_id!r}")
@@ -265,9 +267,8 @@ def content_detail(session: Session, *, tenant_id: str, content_id: str, rep_id:
                                      EngagementReceived.content_id == content_id), by_rep=True)
     index = _index_for(session, tenant_id, touches)
     engagement = engagement_by_item(touches, index, weights).get(content_id) or ItemEngagement(content_id, [], weights)
-    reps = sorted({t.rep_id for t in touches if t.rep_id})
     by_rep = []
-    for rep in reps:
+    for rep in sorted({t.rep_id for t in touches if t.rep_id and (reps is None or t.rep_id in reps)}):
         of_rep = engagement_by_item([t for t in touches if t.rep_id == rep], index, weights).get(content_id)
         if of_rep is not None:
             by_rep.append({"rep_id": rep, "score": _r(of_rep.score), "by_kind": of_rep.by_kind,
@@ -284,7 +285,7 @@ def content_detail(session: Session, *, tenant_id: str, content_id: str, rep_id:
     named.sort(key=lambda e: (-e.score(weights), (e.stakeholder.name if e.stakeholder else "") or "", e.identity))
     return {
         **_item_fields(item),
-        "shares": _shares(session, tenant_id, content_id, rep_id, period),
+        "shares": _shares(session, tenant_id, content_id, rep_id, period, reps),
         "engagement": {
             **_summary(engagement, weights),
             "repeats_ignored": engagement.repeats_ignored,
@@ -302,7 +303,8 @@ def content_detail(session: Session, *, tenant_id: str, content_id: str, rep_id:
     }
 
 
-def _shares(session: Session, tenant_id: str, content_id: str, rep_id: str | None, period: Period) -> dict[str, Any]:
+def _shares(session: Session, tenant_id: str, content_id: str, rep_id: str | None, period: Period,
+            visible: Collection[str] | None) -> dict[str, Any]:
     S = ContentShare
     rows = session.execute(
         select(S.rep_id, S.channel, func.count(), func.min(S.shared_at), func.max(S.shared_at))
@@ -320,7 +322,7 @@ def _shares(session: Session, tenant_id: str, content_id: str, rep_id: str | Non
         entry["first_shared_at"] = min(utc(entry["first_shared_at"]), utc(first))
         entry["last_shared_at"] = max(utc(entry["last_shared_at"]), utc(last))
     listed = [{**r, "first_shared_at": _iso(r["first_shared_at"]), "last_shared_at": _iso(r["last_shared_at"])}
-              for r in sorted(reps.values(), key=lambda r: r["rep_id"])]
+              for r in sorted(reps.values(), key=lambda r: r["rep_id"]) if visible is None or r["rep_id"] in visible]
     return {"total": sum(by_channel.values()), "reps": len(reps), "by_channel": by_channel, "by_rep": listed}
 
 

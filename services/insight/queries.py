@@ -4,7 +4,7 @@ captured) are not shown."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -70,7 +70,10 @@ def _account_signals(tenant_id: str, account_id: str) -> Any:
     return or_(Signal.account_id == account_id, Signal.person_key.in_(keys))
 
 
-def account_detail(session: Session, *, tenant_id: str, account_id: str) -> dict[str, Any] | None:
+def account_detail(session: Session, *, tenant_id: str, account_id: str,
+                   reps: Collection[str] | None = None) -> dict[str, Any] | None:
+    """The account with its research; followers and recent notes of `reps` only (None: every rep),
+    counts for the whole tenant."""
     account = session.get(Account, (tenant_id, account_id))
     if account is None or not account.known:
         return None
@@ -88,10 +91,12 @@ def account_detail(session: Session, *, tenant_id: str, account_id: str) -> dict
         ProfileView.tenant_id == tenant_id, ProfileView.person_key.in_(active_keys))) or 0) if active_keys else 0
     notes, last_note = session.execute(select(func.count(), func.max(Note.recorded_at)).where(
         Note.tenant_id == tenant_id, Note.account_id == account_id)).one()
-    recent = session.scalars(select(Note).where(Note.tenant_id == tenant_id, Note.account_id == account_id)
+    recent = session.scalars(select(Note).where(Note.tenant_id == tenant_id, Note.account_id == account_id,
+                                                *([Note.rep_id.in_(list(reps))] if reps is not None else []))
                              .order_by(Note.recorded_at.desc(), Note.id.desc()).limit(RECENT_NOTES)).all()
     followers = session.scalars(select(AccountFollow.rep_id).where(
-        AccountFollow.tenant_id == tenant_id, AccountFollow.account_id == account_id)
+        AccountFollow.tenant_id == tenant_id, AccountFollow.account_id == account_id,
+        *([AccountFollow.rep_id.in_(list(reps))] if reps is not None else []))
         .group_by(AccountFollow.rep_id).order_by(AccountFollow.rep_id)).all()
     captured, actioned = session.execute(
         select(func.count(), func.count(Signal.first_action_at)).where(
@@ -118,17 +123,22 @@ def account_detail(session: Session, *, tenant_id: str, account_id: str) -> dict
     }
 
 
-def signal_item(s: Signal) -> dict[str, Any]:
+def signal_item(s: Signal, reps: Collection[str] | None = None) -> dict[str, Any]:
+    """A signal; the rep who captured or first actioned it is named only when in `reps` (None: every
+    rep)."""
+    def rep(rep_id: str | None) -> str | None:
+        return rep_id if reps is None or rep_id in reps else None
+
     return {"signal_id": s.signal_id, "kind": s.kind, "strength": s.strength, "source": s.source,
-            "account_id": s.account_id, "person": s.person, "captured_by": s.captured_by,
+            "account_id": s.account_id, "person": s.person, "captured_by": rep(s.captured_by),
             "captured_at": _time(s.captured_at), "actioned": s.first_action_at is not None,
-            "actioned_at": _time(s.first_action_at), "actioned_by": s.actioned_by, "action": s.action,
+            "actioned_at": _time(s.first_action_at), "actioned_by": rep(s.actioned_by), "action": s.action,
             "actions": s.actions, "latency_hours": s.latency_hours}
 
 
 def list_signals(session: Session, *, tenant_id: str, account_id: str | None, kinds: Sequence[str],
-                 since: datetime | None, actioned: bool | None, limit: int, offset: int
-                 ) -> tuple[list[dict[str, Any]], int]:
+                 since: datetime | None, actioned: bool | None, limit: int, offset: int,
+                 reps: Collection[str] | None = None) -> tuple[list[dict[str, Any]], int]:
     stmt: Select[Any] = select(Signal).where(Signal.tenant_id == tenant_id, Signal.captured.is_(True))
     if account_id is not None:
         stmt = stmt.where(_account_signals(tenant_id, account_id))
@@ -140,4 +150,4 @@ def list_signals(session: Session, *, tenant_id: str, account_id: str | None, ki
         stmt = stmt.where(Signal.first_action_at.is_not(None) if actioned else Signal.first_action_at.is_(None))
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     rows = session.scalars(stmt.order_by(Signal.captured_at.desc(), Signal.signal_id).limit(limit).offset(offset))
-    return [signal_item(s) for s in rows], total
+    return [signal_item(s, reps) for s in rows], total

@@ -1,7 +1,6 @@
 """Consumer handlers of the network worker (event-carried state transfer, never a call):
 
 * ``rapport.insight.v1``: accounts and stakeholders, the buying centres coverage is measured on;
-* ``rapport.directory.v1``: each rep's team, so a manager reads only the reps of their teams;
 * ``rapport.privacy.v1``: erasure of a person, then ``privacy.erasure.completed``.
 
 State that can arrive out of order keeps the latest by event time; at equal times the later
@@ -19,7 +18,7 @@ from rapportkit.db import utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import erasure_keys, person_key_or_none
 from rapportkit.privacy import erasure_completed
-from services.network.models import AccountRow, RepRow, StakeholderRow
+from services.network.models import AccountRow, StakeholderRow
 from services.network.privacy import erase_person
 
 SOURCE = "rapport/network"
@@ -55,16 +54,6 @@ def stakeholder_changed(session: Session, event: Event) -> None:
             row.account_id = data["account_id"]
 
 
-def rep_upserted(session: Session, event: Event) -> None:
-    data, at = event["data"], parse_time(event["time"])
-    row = session.get(RepRow, (event["tenantid"], data["rep_id"]))
-    if row is None:
-        session.add(RepRow(tenant_id=event["tenantid"], rep_id=data["rep_id"], team_id=data["team_id"],
-                           changed_at=at))
-    elif at >= utc(row.changed_at):
-        row.team_id, row.changed_at = data["team_id"], at
-
-
 def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
     for key in sorted(erasure_keys(data["person"])):
@@ -76,6 +65,5 @@ HANDLERS = handlers({
     "insight.account.upserted": account_upserted,
     "insight.stakeholder.identified": stakeholder_changed,
     "insight.stakeholder.departed": stakeholder_changed,
-    "directory.rep.upserted": rep_upserted,
     "privacy.erasure.requested": erasure_requested,
 })

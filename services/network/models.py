@@ -5,7 +5,7 @@ with another service's models in one Python process.
 
 * written by the ingest handlers (API process): connections, messages, meetings, person events;
 * written by the consumer (worker): the read models of accounts and stakeholders (from
-  ``rapport.insight.v1``) and of reps and teams (from ``rapport.directory.v1``); erasure.
+  ``rapport.insight.v1``); erasure.
 """
 
 from __future__ import annotations
@@ -130,13 +130,3 @@ class StakeholderRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # of the active flag
     identified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class RepRow(Base):
-    """A rep's team (from ``directory.rep.upserted``): a manager reads the reps of their teams."""
-
-    __tablename__ = "network_rep"
-    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    rep_id: Mapped[str] = mapped_column(S, primary_key=True)
-    team_id: Mapped[str | None] = mapped_column(S, nullable=True)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

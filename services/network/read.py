@@ -14,29 +14,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from rapportkit.db import utc
-from rapportkit.errors import ApiError, not_found
-from rapportkit.identity import Identity
+from rapportkit.errors import not_found
 from services.network import connections as C
 from services.network import conversations as V
 from services.network import coverage as G
-from services.network.models import AccountRow, ConnectionRow, MeetingRow, MessageRow, RepRow, StakeholderRow
-
-
-def authorize(session: Session, identity: Identity, rep_id: str) -> None:
-    """Role rules of docs/contracts.md: admin reads every rep of the tenant, a manager the reps of their
-    teams (from ``directory.rep.upserted``), a rep only themselves, an ingest key nothing."""
-    if identity.role == "admin" or identity.platform_admin:
-        return
-    if identity.role == "rep" and identity.rep_id == rep_id:
-        return
-    if identity.role == "manager":
-        rep = session.get(RepRow, (identity.tenant_id, rep_id))
-        if rep is not None and rep.team_id in identity.team_ids:
-            return
-        raise ApiError(403, "forbidden", f"rep {rep_id!r} is not in one of the manager's teams")
-    if identity.role == "rep":
-        raise ApiError(403, "forbidden", "a rep key reads only its own rep's network")
-    raise ApiError(403, "forbidden", f"the {identity.role!r} role cannot read networks")
+from services.network.models import AccountRow, ConnectionRow, MeetingRow, MessageRow, StakeholderRow
 
 
 def _aware(value: datetime | None) -> datetime:

@@ -9,4 +9,4 @@ from services.network.ingest import INGEST_HANDLERS
 
 spec = domain_spec("network", package_file=__file__, title="Rapport network service",
                    routers=[router], ingest_handlers=INGEST_HANDLERS, handlers=HANDLERS,
-                   consumes=[TOPICS[d] for d in ("insight", "directory", "privacy")])
+                   consumes=[TOPICS[d] for d in ("insight", "privacy")])

@@ -57,8 +57,9 @@ def event(type_: str, data: dict[str, Any], tenant: str = "demo") -> dict[str, A
             "time": "2026-11-02T09:00:00Z", "tenantid": tenant, "data": data}
 
 
-def auth(tenant: str = "demo", role: str = "admin", rep_id: str | None = None) -> dict[str, str]:
-    return {HEADER: sign(Identity(tenant_id=tenant, role=role, rep_id=rep_id), SECRET)}
+def auth(tenant: str = "demo", role: str = "admin", rep_id: str | None = None,
+         rep_ids: tuple[str, ...] = ()) -> dict[str, str]:
+    return {HEADER: sign(Identity(tenant_id=tenant, role=role, rep_id=rep_id, rep_ids=rep_ids), SECRET)}
 
 
 def test_detail_of_an_id_with_slashes_and_colons(client: TestClient) -> None:
@@ -109,6 +110,24 @@ def test_identity_is_required_and_roles_scope_the_reads(client: TestClient) -> N
     assert client.get("/v1/content", params={"rep_id": "rep-1"}, headers=rep2).status_code == 403
     assert client.get("/v1/reps/rep-1/engagement-given", headers=rep2).status_code == 403
     assert client.get("/v1/reps/rep-2/engagement-given", headers=rep2).json()["total"] == 0
+
+
+def test_a_manager_sees_the_per_rep_lines_of_its_reps_only(client: TestClient) -> None:
+    from urllib.parse import quote
+
+    url = f"/v1/content/{quote(ODD_ID, safe='')}"
+    mine, others = auth(role="manager", rep_ids=("rep-1",)), auth(role="manager", rep_ids=("rep-2",))
+    body = client.get(url, headers=mine).json()
+    assert [r["rep_id"] for r in body["shares"]["by_rep"]] == ["rep-1"]
+    assert [r["rep_id"] for r in body["engagement"]["by_rep"]] == ["rep-1"]
+    body = client.get(url, headers=others).json()
+    assert body["shares"]["by_rep"] == [] and body["engagement"]["by_rep"] == []
+    assert (body["shares"]["total"], body["engagement"]["by_kind"]["view"]) == (1, 1)  # the item's totals stay
+    r = client.get("/v1/content", params={"rep_id": "rep-1"}, headers=others)
+    assert r.status_code == 403 and r.json()["error"]["details"][0]["loc"] == ["query", "rep_id"]
+    assert client.get("/v1/content", params={"rep_id": "rep-1"}, headers=mine).json()["total"] == 1
+    r = client.get("/v1/reps/rep-1/engagement-given", headers=others)
+    assert r.status_code == 403 and r.json()["error"]["details"][0]["loc"] == ["path", "rep_id"]
 
 
 def test_ingest_refuses_a_person_without_a_usable_key(client: TestClient) -> None:

@@ -147,9 +147,9 @@ def test_an_event_whose_key_lies_about_its_tenant_is_not_sent() -> None:
 
 
 def test_roles_narrow_to_the_reps_in_reach() -> None:
-    rep = view_for(Identity("acme", "rep", rep_id="r1"), None, None)
-    admin = view_for(Identity("acme", "admin"), None, None)
-    manager = view_for(Identity("acme", "manager", team_ids=("t1",)), None, {"r2"})
+    rep = view_for(Identity("acme", "rep", rep_id="r1"), None)
+    admin = view_for(Identity("acme", "admin"), None)
+    manager = view_for(Identity("acme", "manager", team_ids=("t1",), rep_ids=("r2",)), None)
     items = [Item(i, jsonutil.dumps(e)) for i, e in enumerate([
         score("r1"), score("r2"), event("insight.account.followed", rep_id="r3", company="Acme"),
         event("scoring.recommendation.issued", account_id="a1", quadrant="high_status_small_centre",

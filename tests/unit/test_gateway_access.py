@@ -1,6 +1,8 @@
 """The gateway's identity and access, in process: the real routes, access rules, limits and admin
 API over an SQLite gateway database, with the services replaced by a fake that records what the
-gateway forwards (path, query, identity) and answers canned JSON."""
+gateway forwards (path, query, identity) and answers canned JSON. The gateway decides roles only;
+what a reader sees of the reps is the services' (rapportkit.access, tests/unit/test_access.py), from
+the identity tested here."""
 
 from __future__ import annotations
 
@@ -110,7 +112,6 @@ def make_gateway(tmp_path: Path, *, per_minute: int = 0, max_body_bytes: int = 1
     app.include_router(admin.router)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(access.ScopedResponses)
     limits.install(app, max_body_bytes=max_body_bytes,
                    settings=limits.LimitSettings(rate_limit_per_minute=per_minute, max_upload_bytes=max_upload_bytes))
     upstreams = FakeUpstreams()
@@ -196,12 +197,11 @@ def test_every_rule_names_a_route(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert not stale, f"rules for routes that do not exist: {stale}"
 
 
-def test_the_real_app_registers_the_limits_and_the_narrowing(monkeypatch: pytest.MonkeyPatch,
-                                                             tmp_path: Path) -> None:
+def test_the_real_app_registers_the_limits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     app = gateway_app(monkeypatch, tmp_path)
     assert isinstance(app.state.rate_limiter, limits.RateLimiter)
     registered = {m.cls for m in app.user_middleware}
-    assert {limits.BodyLimit, access.ScopedResponses} <= registered
+    assert {limits.BodyLimit} <= registered
 
 
 # --- authentication ---------------------------------------------------------------------------------
@@ -282,28 +282,34 @@ def test_events_of_another_tenant_are_403(gw: Gateway, keys: Keys) -> None:
     assert r.json()["error"]["details"][0]["loc"] == [0, "tenantid"]
 
 
-def test_rep_reads_only_itself(gw: Gateway, keys: Keys) -> None:
-    for path in ("score", "score/history", "alerts", "network", "conversations", "engagement-given"):
-        assert gw.get(f"/v1/reps/ann/{path}", key=keys.rep).status_code == 200, path
-        r = gw.get(f"/v1/reps/bob/{path}", key=keys.rep)
-        assert r.status_code == 403, path
-        assert r.json()["error"]["details"][0]["loc"] == ["path", "rep_id"]
-    assert {c.path for c in gw.upstreams.calls} == {f"/v1/reps/ann/{p}" for p in (
-        "score", "score/history", "alerts", "network", "conversations", "engagement-given")}
+def test_reads_are_forwarded_unchanged_with_the_callers_reach(gw: Gateway, keys: Keys) -> None:
+    """The gateway does not decide which rep a reader may see: it forwards the request as it came
+    (the service answers 403 for a rep out of reach) with the reach in the signed identity."""
+    for key in (keys.rep, keys.manager, keys.admin):
+        r = gw.get("/v1/reps/cy/score", key=key)
+        assert r.status_code == 200 and gw.upstreams.calls[-1].path == "/v1/reps/cy/score"
+    r = gw.get("/v1/content", key=keys.rep, rep_id="bob", limit=3)
+    assert r.status_code == 200 and gw.upstreams.last_query() == {"rep_id": "bob", "limit": "3"}
+    assert gw.get("/v1/leaderboard", key=keys.manager, team_id="west").status_code == 200
+    assert gw.upstreams.last_query() == {"team_id": "west"}
 
 
-def test_manager_reads_the_reps_of_its_teams(gw: Gateway, keys: Keys) -> None:
-    assert gw.get("/v1/reps/ann/score", key=keys.manager).status_code == 200
-    assert gw.get("/v1/reps/bob/network", key=keys.manager).status_code == 200
-    assert gw.get("/v1/reps/cy/score", key=keys.manager).status_code == 403
-    assert gw.get("/v1/reps/nobody/score", key=keys.manager).status_code == 403
-    assert gw.get("/v1/reps/cy/score", key=keys.admin).status_code == 200
+def test_the_manager_identity_carries_the_reps_of_its_teams(gw: Gateway, keys: Keys) -> None:
+    gw.get("/v1/leaderboard", key=keys.manager)
+    who = gw.upstreams.calls[-1].identity
+    assert (who.role, who.team_ids, who.rep_ids) == ("manager", ("east",), ("ann", "bob"))
+    gw.get("/v1/leaderboard", key=keys.rep)
+    assert gw.upstreams.calls[-1].identity.rep_ids == ()  # a rep's reach is its rep_id
+    gw.get("/v1/leaderboard", key=keys.admin)
+    assert gw.upstreams.calls[-1].identity.rep_ids == ()  # an admin's is the tenant
 
 
-def test_manager_sees_a_rep_moved_into_its_team(gw: Gateway, keys: Keys) -> None:
-    assert gw.get("/v1/reps/cy/score", key=keys.manager).status_code == 403
+def test_a_rep_moved_into_a_managers_team_is_in_its_reach_at_once(gw: Gateway, keys: Keys) -> None:
+    gw.get("/v1/reps/cy/score", key=keys.manager)
+    assert "cy" not in gw.upstreams.calls[-1].identity.rep_ids
     gw.rep("cy", "east", "acme")
-    assert gw.get("/v1/reps/cy/score", key=keys.manager).status_code == 200
+    gw.get("/v1/reps/cy/score", key=keys.manager)
+    assert gw.upstreams.calls[-1].identity.rep_ids == ("ann", "bob", "cy")
 
 
 def test_settings_are_read_by_readers_and_changed_by_admins(gw: Gateway, keys: Keys) -> None:
@@ -334,33 +340,7 @@ def test_tenants_are_for_the_platform_admin(gw: Gateway, keys: Keys) -> None:
     assert [t["tenant_id"] for t in gw.get("/v1/admin/tenants").json()["items"]] == ["acme"]
 
 
-# --- authorization: lists narrowed for managers and reps ------------------------------------------
-
-
-LEADERBOARD = {"date": "2026-11-20", "team_id": None, "window_days": 30, "total_reps": 4, "reps": [
-    {"rep_id": "cy", "name": "Cy", "team_id": "west", "total": 90, "rank": 1},
-    {"rep_id": "bob", "name": "Bob", "team_id": "east", "total": 80, "rank": 2},
-    {"rep_id": "zed", "name": None, "team_id": None, "total": 70, "rank": 3},
-    {"rep_id": "ann", "name": "Ann", "team_id": "east", "total": 60, "rank": 4}]}
-
-
-def test_rep_sees_its_own_line_of_the_leaderboard(gw: Gateway, keys: Keys) -> None:
-    gw.upstreams.answers["/v1/leaderboard"] = LEADERBOARD
-    body = gw.get("/v1/leaderboard", key=keys.rep, limit=2).json()
-    assert [(r["rep_id"], r["rank"]) for r in body["reps"]] == [("ann", 4)]
-    assert body["total_reps"] == 4
-    assert gw.upstreams.last_query()["limit"] == "1000"
-
-
-def test_manager_sees_its_teams_on_the_leaderboard_ranked_among_themselves(gw: Gateway, keys: Keys) -> None:
-    gw.upstreams.answers["/v1/leaderboard"] = LEADERBOARD
-    body = gw.get("/v1/leaderboard", key=keys.manager).json()
-    assert [(r["rep_id"], r["rank"]) for r in body["reps"]] == [("bob", 1), ("ann", 2)]
-    assert body["total_reps"] == 2
-    assert gw.upstreams.last_query() == {"limit": "1000", "team_id": "east"}  # its one team, forced
-    assert gw.get("/v1/leaderboard", key=keys.manager, limit=1).json()["reps"][0]["rep_id"] == "bob"
-    r = gw.get("/v1/leaderboard", key=keys.manager, team_id="west")
-    assert r.status_code == 403 and r.json()["error"]["details"][0]["loc"] == ["query", "team_id"]
+# --- answers pass through ----------------------------------------------------------------------------
 
 
 def test_a_bad_leaderboard_limit_is_422_before_anything_is_forwarded(gw: Gateway, keys: Keys) -> None:
@@ -370,53 +350,10 @@ def test_a_bad_leaderboard_limit_is_422_before_anything_is_forwarded(gw: Gateway
     assert gw.upstreams.calls == []
 
 
-def test_admin_leaderboard_is_passed_through(gw: Gateway, keys: Keys) -> None:
-    gw.upstreams.answers["/v1/leaderboard"] = LEADERBOARD
-    assert gw.get("/v1/leaderboard", key=keys.admin, limit=3).json() == LEADERBOARD
-    assert gw.upstreams.last_query() == {"limit": "3"}
-
-
-def test_outcomes_are_narrowed(gw: Gateway, keys: Keys) -> None:
-    by_rep = {"group_by": "rep", "groups": [{"rep_id": r, "won": 1} for r in ("ann", "bob", "cy")]}
-    gw.upstreams.answers["/v1/reports/outcomes"] = by_rep
-    assert [g["rep_id"] for g in gw.get("/v1/reports/outcomes", key=keys.rep).json()["groups"]] == ["ann"]
-    assert [g["rep_id"] for g in gw.get("/v1/reports/outcomes", key=keys.manager).json()["groups"]] == ["ann", "bob"]
-    assert len(gw.get("/v1/reports/outcomes", key=keys.admin).json()["groups"]) == 3
-    gw.upstreams.answers["/v1/reports/outcomes"] = {"group_by": "team", "groups": [
-        {"team_id": "east", "won": 2}, {"team_id": "west", "won": 1}]}
-    body = gw.get("/v1/reports/outcomes", key=keys.manager, group_by="team").json()
-    assert [g["team_id"] for g in body["groups"]] == ["east"]
-    assert gw.get("/v1/reports/outcomes", key=keys.rep, group_by="team").status_code == 403
-
-
-def test_content_is_narrowed_to_the_rep(gw: Gateway, keys: Keys) -> None:
-    assert gw.get("/v1/content", key=keys.rep).status_code == 200
-    assert gw.upstreams.last_query()["rep_id"] == "ann"
-    assert gw.get("/v1/content", key=keys.rep, rep_id="bob").status_code == 403
-    assert gw.get("/v1/content", key=keys.manager, rep_id="bob").status_code == 200
-    assert gw.get("/v1/content", key=keys.manager, rep_id="cy").status_code == 403
-    assert gw.get("/v1/content", key=keys.admin).status_code == 200
-    assert "rep_id" not in gw.upstreams.last_query()
-
-
-def test_content_detail_drops_other_teams_reps(gw: Gateway, keys: Keys) -> None:
-    gw.upstreams.answers["/v1/content/post-1"] = {
-        "content_id": "post-1", "shares": {"total": 3, "by_rep": [{"rep_id": "ann", "shares": 1},
-                                                                   {"rep_id": "cy", "shares": 2}]},
-        "engagement": {"by_rep": [{"rep_id": "cy", "score": 5}, {"rep_id": "bob", "score": 1}]}}
-    body = gw.get("/v1/content/post-1", key=keys.manager).json()
-    assert [r["rep_id"] for r in body["shares"]["by_rep"]] == ["ann"]
-    assert [r["rep_id"] for r in body["engagement"]["by_rep"]] == ["bob"]
-    assert body["shares"]["total"] == 3  # aggregates stay
-    assert len(gw.get("/v1/content/post-1", key=keys.admin).json()["engagement"]["by_rep"]) == 2
-
-
-def test_an_answer_without_its_list_narrows_to_an_empty_list(gw: Gateway, keys: Keys) -> None:
-    gw.upstreams.answers["/v1/leaderboard"] = {"not": "a leaderboard"}
-    body = gw.get("/v1/leaderboard", key=keys.manager).json()
-    assert body == {"not": "a leaderboard", "reps": [], "total_reps": 0}
-
-
-def test_drop_other_reps() -> None:
-    value = {"a": [{"rep_id": "x"}, {"rep_id": "y", "n": [{"rep_id": "x"}]}, 3, {"other": 1}], "rep_id": "x"}
-    assert access.drop_other_reps(value, {"y"}) == {"a": [{"rep_id": "y", "n": []}, 3, {"other": 1}], "rep_id": "x"}
+def test_answers_pass_through_untouched(gw: Gateway, keys: Keys) -> None:
+    board = {"date": "2026-11-20", "team_id": None, "window_days": 30, "total_reps": 1,
+             "reps": [{"rep_id": "ann", "name": "Ann", "team_id": "east", "total": 60, "rank": 4}]}
+    gw.upstreams.answers["/v1/leaderboard"] = board
+    for key in (keys.rep, keys.manager, keys.admin):
+        assert gw.get("/v1/leaderboard", key=key, limit=3).json() == board
+        assert gw.upstreams.last_query() == {"limit": "3"}

@@ -17,14 +17,13 @@ from rapportkit import jsonutil
 from rapportkit.db import SessionFactory, make_engine, make_session_factory, unit_of_work
 from rapportkit.envelope import Event, new_event, validate
 from rapportkit.errors import ApiError
-from rapportkit.identity import Identity
 from rapportkit.ingest import apply_events
 from rapportkit.migrate import upgrade
 from rapportkit.outbox import OutboxRow
 from services.network.events import HANDLERS
 from services.network.ingest import INGEST_HANDLERS
 from services.network.models import MessageRow
-from services.network.read import authorize, rep_conversations, rep_network
+from services.network.read import rep_conversations, rep_network
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "network" / "migrations"
 TENANT = "demo"
@@ -272,20 +271,3 @@ def test_unknown_rep_is_404(factory: SessionFactory) -> None:
     with pytest.raises(ApiError) as caught:
         network(factory, "nobody-" + uuid.uuid4().hex)
     assert caught.value.status == 404
-
-
-def test_read_access_by_role(factory: SessionFactory) -> None:
-    rep = new_rep()
-    consume(factory, ev("directory.rep.upserted", "2026-03-01T00:00:00Z", rep_id=rep, name="Rae", team_id="t1"))
-    with unit_of_work(factory) as session:
-        authorize(session, Identity(tenant_id=TENANT, role="admin"), rep)
-        authorize(session, Identity(tenant_id=TENANT, role="rep", rep_id=rep), rep)
-        authorize(session, Identity(tenant_id=TENANT, role="manager", team_ids=("t0", "t1")), rep)
-        for identity in (Identity(tenant_id=TENANT, role="rep", rep_id="someone-else"),
-                         Identity(tenant_id=TENANT, role="manager", team_ids=("t2",)),
-                         Identity(tenant_id=TENANT, role="manager", team_ids=("t1",)),  # rep not in the directory
-                         Identity(tenant_id=TENANT, role="ingest")):
-            target = "unlisted-rep" if identity.team_ids == ("t1",) else rep
-            with pytest.raises(ApiError) as caught:
-                authorize(session, identity, target)
-            assert caught.value.status == 403

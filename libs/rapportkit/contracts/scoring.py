@@ -67,6 +67,9 @@ class LeaderboardLine(BaseModel):
     rank: int
 
 
+LEADERBOARD_MAX = 1000  # the largest `limit` of GET /v1/leaderboard
+
+
 class Leaderboard(BaseModel):
     """`GET /v1/leaderboard`."""
 

@@ -1,4 +1,4 @@
-"""Content reads: parse, scope by the caller's tenant (and, for a rep key, the rep), call queries."""
+"""Content reads: parse, scope by the caller's tenant and reach (rapportkit.access), call queries."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from rapportkit import access
 from rapportkit.contracts.content import ContentDetail, ContentPage, EngagementGiven
-from rapportkit.errors import ApiError, bad_request
-from rapportkit.identity import Identity
+from rapportkit.errors import bad_request
 from rapportkit.pagination import PageDep
 from rapportkit.params import LinkPathId, PathId
 from rapportkit.web import IdentityDep, SessionDep
@@ -31,37 +31,33 @@ def period(start: date | None, end: date | None) -> Period:
     return Period(start, end)
 
 
-def scoped_rep(identity: Identity, rep_id: str | None) -> str | None:
-    """A `rep` key reads only its own rep's engagement; an `ingest` key reads nothing."""
-    if identity.role == "ingest":
-        raise ApiError(403, "forbidden", "an ingest key can write events but not read")
-    if identity.role == "rep" and identity.rep_id:
-        if rep_id is not None and rep_id != identity.rep_id:
-            raise ApiError(403, "forbidden", "a rep key reads only its own rep's content")
-        return identity.rep_id
-    return rep_id
-
-
 @router.get("/v1/content", response_model=ContentPage)
 def list_content(identity: IdentityDep, session: SessionDep, params: PageDep, rep_id: RepQuery = None,
                  topic: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
                  kind: ContentKind | None = None,
                  owner: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
                  from_: FromQuery = None, to: ToQuery = None) -> dict[str, Any]:
+    """A rep key's list is its own content, shares and engagement; others may name a rep in reach."""
+    access.require(identity, access.READERS, "read content")
     return queries.list_content(session, tenant_id=identity.tenant_id, params=params,
-                                rep_id=scoped_rep(identity, rep_id), topic=topic, kind=kind, owner=owner,
+                                rep_id=access.rep_filter(identity, rep_id), topic=topic, kind=kind, owner=owner,
                                 period=period(from_, to))
 
 
 @router.get("/v1/content/{content_id:path}", response_model=ContentDetail)
 def content_detail(content_id: LinkPathId, identity: IdentityDep, session: SessionDep, rep_id: RepQuery = None,
                    from_: FromQuery = None, to: ToQuery = None) -> dict[str, Any]:
+    """The item's aggregates for the tenant (a rep key: its own engagement); per-rep lines only of
+    reps in the caller's reach."""
+    access.require(identity, access.READERS, "read content")
     return queries.content_detail(session, tenant_id=identity.tenant_id, content_id=content_id,
-                                  rep_id=scoped_rep(identity, rep_id), period=period(from_, to))
+                                  rep_id=access.rep_filter(identity, rep_id), period=period(from_, to),
+                                  reps=access.reach(identity))
 
 
 @router.get("/v1/reps/{rep_id}/engagement-given", response_model=EngagementGiven)
 def engagement_given(rep_id: PathId, identity: IdentityDep, session: SessionDep, from_: FromQuery = None,
                      to: ToQuery = None) -> dict[str, Any]:
-    return queries.engagement_given(session, tenant_id=identity.tenant_id,
-                                    rep_id=scoped_rep(identity, rep_id) or rep_id, period=period(from_, to))
+    access.check_rep(identity, rep_id)
+    return queries.engagement_given(session, tenant_id=identity.tenant_id, rep_id=rep_id,
+                                    period=period(from_, to))

@@ -1,6 +1,7 @@
 """Insight routes: accounts, signals and the per-tenant ICP and quadrant settings.
 
-Reads are open to every role of the tenant but `ingest`; settings changes need `admin`.
+Reads are open to every role of the tenant but `ingest`; settings changes need `admin`
+(rapportkit.access).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rapportkit import outbox
+from rapportkit import access, outbox
 from rapportkit.contracts.insight import (
     AccountDetail,
     AccountPage,
@@ -32,7 +33,7 @@ from rapportkit.contracts.insight import (
 )
 from rapportkit.db import unit_of_work
 from rapportkit.envelope import parse_time
-from rapportkit.errors import ApiError, bad_request, not_found
+from rapportkit.errors import bad_request, not_found
 from rapportkit.identity import Identity
 from rapportkit.pagination import PageDep, page
 from rapportkit.params import PathId
@@ -41,17 +42,6 @@ from services.insight import accounts, queries, settings
 from services.insight.settings import ICP, QUADRANT, TenantRules
 
 router = APIRouter()
-READERS = ("admin", "manager", "rep")
-
-
-def require_reader(identity: Identity) -> None:
-    if identity.role not in READERS:
-        raise ApiError(403, "forbidden", f"role {identity.role!r} cannot read insight data")
-
-
-def require_admin(identity: Identity) -> None:
-    if identity.role != "admin":
-        raise ApiError(403, "forbidden", "only an admin key can change the tenant's insight settings")
 
 
 def parse_since(since: str | None) -> datetime | None:
@@ -71,7 +61,7 @@ def parse_since(since: str | None) -> datetime | None:
 def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, tier: TierQuery = None,
                   quadrant: QuadrantQuery = None, min_fit: MinFitQuery = None,
                   sort: SortQuery = "fit") -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     items, total = queries.list_accounts(session, tenant_id=identity.tenant_id, tiers=tier or [],
                                          quadrants=quadrant or [], min_fit=min_fit, sort=sort,
                                          limit=params.limit, offset=params.offset)
@@ -80,8 +70,9 @@ def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, t
 
 @router.get("/v1/accounts/{account_id}", response_model=AccountDetail)
 def get_account(account_id: PathId, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
-    require_reader(identity)
-    detail = queries.account_detail(session, tenant_id=identity.tenant_id, account_id=account_id)
+    access.require(identity, access.READERS, "read insight data")
+    detail = queries.account_detail(session, tenant_id=identity.tenant_id, account_id=account_id,
+                                    reps=access.reach(identity))
     if detail is None:
         raise not_found(f"account {account_id!r}")
     return detail
@@ -90,28 +81,28 @@ def get_account(account_id: PathId, identity: IdentityDep, session: SessionDep) 
 @router.get("/v1/signals", response_model=SignalPage)
 def list_signals(identity: IdentityDep, session: SessionDep, params: PageDep, account_id: AccountQuery = None,
                  kind: KindQuery = None, since: SinceQuery = None, actioned: ActionedQuery = None) -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     items, total = queries.list_signals(session, tenant_id=identity.tenant_id, account_id=account_id,
                                         kinds=kind or [], since=parse_since(since), actioned=actioned,
-                                        limit=params.limit, offset=params.offset)
+                                        limit=params.limit, offset=params.offset, reps=access.reach(identity))
     return page(items, total=total, params=params)
 
 
 @router.get("/v1/settings/icp", response_model=IcpRead)
 def get_icp(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     return settings.read(session, identity.tenant_id, ICP)
 
 
 @router.get("/v1/settings/quadrant", response_model=QuadrantRulesRead)
 def get_quadrant_rules(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
-    require_reader(identity)
+    access.require(identity, access.READERS, "read insight data")
     return settings.read(session, identity.tenant_id, QUADRANT)
 
 
 def _change(request: Request, identity: Identity, kind: str, value: IcpProfile | QuadrantRules) -> dict[str, Any]:
     """Store a setting and rescore the tenant's accounts in one transaction with the derived events."""
-    require_admin(identity)
+    access.require(identity, access.ADMIN, "change the tenant's insight settings")
     tenant = identity.tenant_id
     with unit_of_work(request.app.state.session_factory) as session:
         rows = settings.lock_for_update(session, tenant)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from rapportkit import access
 from rapportkit.contracts.scoring import Recommendation
 from rapportkit.errors import not_found
 from rapportkit.params import PathId
@@ -17,6 +18,7 @@ router = APIRouter()
 
 @router.get("/v1/accounts/{account_id}/recommendation", response_model=Recommendation)
 def get_recommendation(account_id: PathId, identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+    access.require(identity, access.READERS, "read recommendations")
     row = session.get(AccountRow, (identity.tenant_id, account_id))
     if row is None or row.quadrant is None:
         raise not_found(f"recommendation for account {account_id!r}")

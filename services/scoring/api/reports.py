@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from rapportkit import access
 from rapportkit.contracts.scoring import Evidence, Outcomes
 from rapportkit.errors import bad_request
 from rapportkit.web import IdentityDep, SessionDep
@@ -26,18 +27,24 @@ def bound(day: date | None) -> datetime | None:
 def get_outcomes(identity: IdentityDep, session: SessionDep, group_by: Literal["rep", "team"] = "rep",
                  from_: Annotated[date | None, Query(alias="from")] = None,
                  to: date | None = None) -> dict[str, Any]:
+    """Groups by rep or team: a rep sees its own group (by rep only), a manager its reps or teams."""
+    if identity.role == "rep" and group_by != "rep":
+        raise access.forbidden("a rep key reads outcomes grouped by rep (its own) only", ("query", "group_by"))
     if from_ and to and from_ > to:
         raise bad_request(["query", "from"], "must not be after `to`")
     settings = tenant_settings(session, identity.tenant_id)
     rows = outcomes_report(session, tenant_id=identity.tenant_id, group_by=group_by, start=bound(from_),
                            end=bound(to + timedelta(days=1)) if to else None,
                            attribution_window_days=settings.attribution_window_days)
+    sees = access.sees_rep if group_by == "rep" else access.sees_team
+    groups = [row for row in rows if sees(identity, row[f"{group_by}_id"])]
     return {"group_by": group_by, "from": from_.isoformat() if from_ else None, "to": to.isoformat() if to else None,
-            "attribution_window_days": settings.attribution_window_days, "groups": rows}
+            "attribution_window_days": settings.attribution_window_days, "groups": groups}
 
 
 @router.get("/v1/reports/evidence", response_model=Evidence)
 def get_evidence(identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
+    access.require(identity, access.ANALYSTS, "read the evidence report")
     day = date or today()
     settings = tenant_settings(session, identity.tenant_id)
     outcomes = {r["rep_id"]: r for r in outcomes_report(

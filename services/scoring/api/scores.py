@@ -12,7 +12,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from rapportkit.contracts.scoring import Alerts, Leaderboard, ScoreHistory, ScoreRead
+from rapportkit import access
+from rapportkit.contracts.scoring import LEADERBOARD_MAX, Alerts, Leaderboard, ScoreHistory, ScoreRead
 from rapportkit.errors import bad_request, not_found
 from rapportkit.params import PathId
 from rapportkit.web import IdentityDep, SessionDep
@@ -42,6 +43,7 @@ def known_rep(session: Session, tenant_id: str, rep_id: str) -> bool:
 
 @router.get("/v1/reps/{rep_id}/score", response_model=ScoreRead)
 def get_score(rep_id: PathId, identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
+    access.check_rep(identity, rep_id)
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
     day = date or today()
@@ -55,6 +57,7 @@ def get_score(rep_id: PathId, identity: IdentityDep, session: SessionDep, date: 
 def get_history(rep_id: PathId, identity: IdentityDep, session: SessionDep,
                 from_: Annotated[date | None, Query(alias="from")] = None,
                 to: date | None = None) -> dict[str, Any]:
+    access.check_rep(identity, rep_id)
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
     last = to or today()
@@ -77,7 +80,12 @@ def get_history(rep_id: PathId, identity: IdentityDep, session: SessionDep,
 
 @router.get("/v1/leaderboard", response_model=Leaderboard)
 def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | None = None,
-                    date: date | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+                    date: date | None = None,
+                    limit: Annotated[int, Query(ge=1, le=LEADERBOARD_MAX)] = 50) -> dict[str, Any]:
+    """Reps ranked by total (of a team, when given). A manager's reps are ranked among themselves
+    (`total_reps` is theirs); a rep sees its own line, ranked among all (`total_reps` is everyone);
+    `limit` applies after that."""
+    access.check_team(identity, team_id)
     day = date or today()
     tenant = identity.tenant_id
     settings = tenant_settings(session, tenant)
@@ -87,14 +95,17 @@ def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | N
     if team_id is not None:
         team = set(session.scalars(select(RepRow.rep_id).where(RepRow.tenant_id == tenant, RepRow.team_id == team_id)))
         entries = {rep: e for rep, e in entries.items() if rep in team}
-    ranked = sorted(entries.items(), key=lambda item: (-item[1].total, item[0]))
-    top = ranked[:limit]
+    if identity.role != "rep":  # a manager is ranked within its reach; a rep among everyone
+        entries = {rep: e for rep, e in entries.items() if access.sees_rep(identity, rep)}
+    ranked = [(position, rep, e) for position, (rep, e) in enumerate(
+        sorted(entries.items(), key=lambda item: (-item[1].total, item[0])), start=1)]
+    top = [line for line in ranked if access.sees_rep(identity, line[1])][:limit]
     names = {r.rep_id: (r.name, r.team_id) for r in session.execute(
         select(RepRow.rep_id, RepRow.name, RepRow.team_id).where(RepRow.tenant_id == tenant,
-                                                                 RepRow.rep_id.in_([rep for rep, _ in top])))}
+                                                                 RepRow.rep_id.in_([rep for _, rep, _ in top])))}
     listed = [{"rep_id": rep, "name": names.get(rep, (None, None))[0], "team_id": names.get(rep, (None, None))[1],
                "total": e.total, "pillars": e.pillars, "rank": position}
-              for position, (rep, e) in enumerate(top, start=1)]
+              for position, rep, e in top]
     return {"date": day.isoformat(), "team_id": team_id, "window_days": settings.window_days,
             "reps": listed, "total_reps": len(ranked)}
 
@@ -102,6 +113,7 @@ def get_leaderboard(identity: IdentityDep, session: SessionDep, team_id: str | N
 @router.get("/v1/reps/{rep_id}/alerts", response_model=Alerts)
 def get_alerts(rep_id: PathId, identity: IdentityDep, session: SessionDep,
                kind: str | None = None) -> dict[str, Any]:
+    access.check_rep(identity, rep_id)
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
     stmt = select(AlertRow).where(AlertRow.tenant_id == identity.tenant_id, AlertRow.rep_id == rep_id)

@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 
+from rapportkit import access
 from rapportkit.contracts.scoring import ScoringSettingsRead
 from rapportkit.db import unit_of_work
-from rapportkit.errors import ApiError, bad_request
+from rapportkit.errors import bad_request
 from rapportkit.web import IdentityDep, SessionDep
 from services.scoring.model import FACTORS
 from services.scoring.models import TenantSettingsRow
@@ -44,14 +45,14 @@ class SettingsUpdate(BaseModel):
 
 @router.get("/v1/settings/scoring", response_model=ScoringSettingsRead)
 def get_settings(identity: IdentityDep, session: SessionDep) -> dict[str, Any]:
+    access.require(identity, access.READERS, "read scoring settings")
     return asdict(tenant_settings(session, identity.tenant_id))
 
 
 @router.put("/v1/settings/scoring", response_model=ScoringSettingsRead)
 def put_settings(update: SettingsUpdate, request: Request, identity: IdentityDep,
                  session: SessionDep) -> dict[str, Any]:
-    if identity.role != "admin":
-        raise ApiError(403, "forbidden", "only an admin may change scoring settings")
+    access.require(identity, access.ADMIN, "change scoring settings")
     current = asdict(tenant_settings(session, identity.tenant_id))
     changes = update.model_dump(exclude_none=True)
     merged = {**current, **changes, "weights": {**current["weights"], **changes.get("weights", {})}}
