@@ -19,7 +19,8 @@ from rapportkit.db import utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import erasure_keys, person_key_or_none
 from rapportkit.privacy import erasure_completed
-from services.network.models import AccountRow, RepRow, StakeholderRow
+from rapportkit.tenants import tenant_deletion_handler
+from services.network.models import AccountRow, Base, RepRow, StakeholderRow
 from services.network.privacy import erase_person
 
 SOURCE = "rapport/network"
@@ -78,4 +79,5 @@ HANDLERS = handlers({
     "insight.stakeholder.departed": stakeholder_changed,
     "directory.rep.upserted": rep_upserted,
     "privacy.erasure.requested": erasure_requested,
+    "privacy.tenant_deletion.requested": tenant_deletion_handler(SERVICE, Base.metadata),
 })
