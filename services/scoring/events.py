@@ -14,7 +14,7 @@ import time
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import case, update
+from sqlalchemy import case, delete, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -309,13 +309,19 @@ def erasure_requested(session: Session, event: Event) -> None:
 
 def tenant_deletion_requested(session: Session, event: Event) -> None:
     """Delete every row of the tenant, after dropping what this transaction staged for it (facts,
-    dirty days, version bumps), which would otherwise be written after the deletion."""
+    dirty days, version bumps), which would otherwise be written after the deletion. The scorer's
+    rows go first: on PostgreSQL these statements wait for a scorer transaction under way for the
+    tenant (it holds its dirty days FOR UPDATE, its version row FOR SHARE), and the generic
+    deletion after them then sees, and deletes, what it wrote; the scorer's next build step finds
+    no version row and drops the build."""
     tenant = event["tenantid"]
     session.info[FACTS] = [f for f in session.info.get(FACTS, []) if f["tenant_id"] != tenant]
     days = session.info.get(DIRTY_DAYS, {})
     for key in [k for k in days if k[0] == tenant]:
         del days[key]
     session.info.get(CONTEXT_TENANTS, set()).discard(tenant)
+    for model in (TenantVersionRow, DirtyRow):
+        session.execute(delete(model).where(model.tenant_id == tenant))
     _delete_tenant(session, event)
 
 
