@@ -91,6 +91,8 @@ def delete_tenant_everywhere(tenant_id: TenantPath, request: Request, response: 
             return status_of(done)
         key_ids = list(session.scalars(select(ApiKey.key_id).where(ApiKey.tenant_id == tenant_id)))
         deleted = delete_tenant(session, tenant_id, Base.metadata, keep=[TenantDeletion.__tablename__])
+        # CALL POINT (crypto-shredding): each service's handler forgets the tenant's keys
+        # (rapportkit/tenants.py); if the keyring is one store for the platform, forget them here instead.
         request_id = f"td-{uuid.uuid4().hex}"
         now = datetime.now(UTC)
         row = TenantDeletion(tenant_id=tenant_id, request_id=request_id, requested_at=now, completed={})
