@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway import admin, contracts, dashboard, events, imports, limits, privacy, stream, stream_feed
+from gateway import admin, contracts, dashboard, events, imports, limits, privacy, stream, stream_feed, tenant_deletion
 from gateway.consumers import CONSUMES, HANDLERS
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
@@ -73,6 +73,7 @@ app.include_router(admin.router)
 app.include_router(contracts.router)
 app.include_router(stream.router)
 app.include_router(privacy.router)
+app.include_router(tenant_deletion.router)
 app.include_router(dashboard.router)
 for router in ROUTERS:
     app.include_router(router)

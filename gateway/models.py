@@ -94,3 +94,15 @@ class ImportJob(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TenantDeletion(Base):
+    """A request to delete a whole tenant: the one row of the tenant that outlives its deletion
+    (ids and times, nothing personal), so its progress can be read and a second request answers
+    with the first."""
+
+    __tablename__ = "tenant_deletion"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(S, primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # service → completion time

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -40,13 +40,13 @@ from rapportkit.outbox import PUBLISHED, OutboxRow
 from rapportkit.pagination import Page, PageDep, page
 from rapportkit.params import PathId
 from rapportkit.people import normalise_profile_url, person_key
+from rapportkit.privacy import mentions, needles_of, pseudonym, redact
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["privacy"])
 SOURCE = "rapport/gateway"
 REQUESTED = "rapport.privacy.erasure.requested"
 COMPLETED = "rapport.privacy.erasure.completed"
-REDACTED = "[erased]"
 
 
 def require_admin(caller: CallerDep) -> Identity:
@@ -123,40 +123,6 @@ def fingerprint(person: Mapping[str, Any]) -> str:
     return hashlib.sha256(person_key(person).encode()).hexdigest()
 
 
-def needles_of(person: Mapping[str, Any]) -> list[str]:
-    """Lowercase strings whose presence in a text means it mentions the person: the person key,
-    the profile URL as given and normalised, the e-mail and the name (three characters or more)."""
-    found: set[str] = set()
-    url = str(person.get("profile_url") or "").strip().lower()
-    if url:
-        found.update({url, normalise_profile_url(url)})
-    for field in ("email", "name"):
-        value = str(person.get(field) or "").strip().lower()
-        if len(value) >= 3:
-            found.add(value)
-    try:
-        found.add(person_key(person).lower())
-    except ValueError:
-        pass
-    return sorted(n for n in found if n)
-
-
-def mentions(text: str, needles: Iterable[str]) -> bool:
-    lowered = text.lower()
-    return any(n in lowered for n in needles)
-
-
-def redact(value: Any, needles: list[str]) -> Any:
-    """`value` (JSON) with every string that mentions the person replaced by `[erased]`."""
-    if isinstance(value, str):
-        return REDACTED if mentions(value, needles) else value
-    if isinstance(value, list):
-        return [redact(v, needles) for v in value]
-    if isinstance(value, dict):
-        return {k: redact(v, needles) for k, v in value.items()}
-    return value
-
-
 def redact_import_jobs(session: Session, *, tenant_id: str, needles: list[str]) -> int:
     """Redact the person from the tenant's import jobs (per-row errors quote rows); returns jobs changed."""
     changed = 0
@@ -175,18 +141,22 @@ def request_event_id(request_id: str) -> str:
     return f"erasure-requested-{request_id}"
 
 
-def status_of(row: ErasureRequest) -> ErasureRead:
-    done = {s: parse_time(t) for s, t in (row.completed or {}).items()}
+def progress(completed: Mapping[str, str] | None, requested_at: datetime) -> dict[str, Any]:
+    """The fields a request's status shares with every request the services complete one by one
+    (an erasure, a tenant deletion): `complete` once insight, network, content and scoring reported."""
+    done = {s: parse_time(t) for s, t in (completed or {}).items()}
     complete = all(s in done for s in SERVICES)
-    return ErasureRead(
-        request_id=row.request_id,
-        status="complete" if complete else "pending",
-        requested_at=row.requested_at.astimezone(UTC) if row.requested_at.tzinfo else row.requested_at.replace(
-            tzinfo=UTC),
-        completed_at=max(done[s] for s in SERVICES) if complete else None,
-        services={s: ServiceCompletion(status="complete" if s in done else "pending", completed_at=done.get(s))
-                  for s in SERVICES},
-    )
+    return {
+        "status": "complete" if complete else "pending",
+        "requested_at": requested_at.astimezone(UTC) if requested_at.tzinfo else requested_at.replace(tzinfo=UTC),
+        "completed_at": max(done[s] for s in SERVICES) if complete else None,
+        "services": {s: ServiceCompletion(status="complete" if s in done else "pending", completed_at=done.get(s))
+                     for s in SERVICES},
+    }
+
+
+def status_of(row: ErasureRequest) -> ErasureRead:
+    return ErasureRead(request_id=row.request_id, **progress(row.completed, row.requested_at))
 
 
 @router.post("/v1/privacy/erasure", status_code=202, response_model=ErasureRead,
@@ -260,7 +230,7 @@ def scrub_request_event(session: Session, *, tenant_id: str, request_id: str) ->
         OutboxRow.state == PUBLISHED))
     if outbox_row is not None:
         event = jsonutil.loads(outbox_row.payload)
-        event["data"]["person"] = {"email": f"erased:{request_id}"}
+        event["data"]["person"] = {"email": pseudonym(request_id)}
         outbox_row.payload = jsonutil.dumps(event)
 
 

@@ -18,11 +18,12 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client import Counter
 
-from gateway.privacy import REQUESTED, needles_of
+from gateway.privacy import REQUESTED
 from gateway.stream_hub import STREAMED_DOMAINS, Hub
 from rapportkit import jsonutil
 from rapportkit.catalog import TOPICS
 from rapportkit.kafka import RECONNECT
+from rapportkit.privacy import needles_of
 
 log = logging.getLogger(__name__)
 

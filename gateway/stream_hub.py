@@ -17,11 +17,11 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from gateway.privacy import mentions
 from rapportkit import access, jsonutil
 from rapportkit.catalog import EVENT_TYPES
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
+from rapportkit.privacy import mentions
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +231,17 @@ class Hub:
             kept = [i for i in ring if not i.mentions(needles)]
             dropped = len(ring) - len(kept)
             self._rings[tenant] = deque(kept, maxlen=self.buffer_size)
+        return dropped
+
+    def forget_tenant(self, tenant: str) -> int:
+        """A deleted tenant: drop its buffer and end its clients' streams; returns events dropped."""
+        with self._lock:
+            dropped = len(self._rings.pop(tenant, ()))
+            for table in (self._seq, self._evicted_upto, self._erasing):
+                table.pop(tenant, None)
+            subs = self._subs.pop(tenant, set())
+        for sub in subs:
+            sub.end(CLOSED)
         return dropped
 
     def close(self) -> None:

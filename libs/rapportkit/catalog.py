@@ -201,6 +201,10 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
     ("privacy.erasure.requested", "gateway", _PRIVACY, "Erasure of a person was requested."),
     ("privacy.erasure.completed", "any", obj({"request_id": ID, "person": PERSON, "service": ID}),
      "A service finished erasing a person."),
+    ("privacy.tenant_deletion.requested", "gateway", obj({"request_id": ID, "tenant_id": ID}),
+     "Deletion of a whole tenant was requested (every row of the tenant, in every service)."),
+    ("privacy.tenant_deletion.completed", "any", obj({"request_id": ID, "tenant_id": ID, "service": ID}),
+     "A service finished deleting a tenant."),
 ]
 
 # Types a service derives and publishes itself; callers cannot post them.

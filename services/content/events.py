@@ -15,9 +15,10 @@ from rapportkit.consumer import handlers
 from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import erasure_keys
-from rapportkit.privacy import erasure_completed
+from rapportkit.privacy import erasure_completed, scrub_outbox
+from rapportkit.tenants import tenant_deletion_handler
 from services.content.ingest import person_keys
-from services.content.models import InsightAccount, InsightStakeholder
+from services.content.models import Base, InsightAccount, InsightStakeholder
 from services.content.privacy import erase_person
 
 SOURCE = "rapport/content"
@@ -67,6 +68,7 @@ def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
     erase_person(session, tenant_id=event["tenantid"], keys=set(erasure_keys(data["person"])),
                  request_id=data["request_id"])
+    scrub_outbox(session, tenant_id=event["tenantid"], person=data["person"])
     outbox.add(session, erasure_completed(event, service=SERVICE))
 
 
@@ -75,4 +77,5 @@ HANDLERS = handlers({
     "insight.stakeholder.departed": stakeholder_departed,
     "insight.account.upserted": account_upserted,
     "privacy.erasure.requested": erasure_requested,
+    "privacy.tenant_deletion.requested": tenant_deletion_handler(SERVICE, Base.metadata),
 })

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 from rapportkit import outbox
 from rapportkit.envelope import Event
 from rapportkit.privacy import erasure_completed
-from services.insight.privacy import completion_person, erase_person
+from rapportkit.tenants import REQUESTED as TENANT_DELETION
+from rapportkit.tenants import tenant_deletion_handler
+from services.insight.models import Base
+from services.insight.privacy import erase_person
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +26,10 @@ def erasure_requested(session: Session, event: Event) -> None:
     data, tenant = event["data"], event["tenantid"]
     erased = erase_person(session, tenant_id=tenant, person=data["person"], request_id=data["request_id"])
     log.info("person erased", extra={"fields": {"request_id": data["request_id"], **erased}})
-    outbox.add(session, erasure_completed(event, service="insight", person=completion_person(data["person"])))
+    outbox.add(session, erasure_completed(event, service="insight"))
 
 
 HANDLERS: dict[str, list[Callable[[Session, Event], None]]] = {
     "rapport.privacy.erasure.requested": [erasure_requested],
+    TENANT_DELETION: [tenant_deletion_handler("insight", Base.metadata)],
 }

@@ -23,16 +23,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from rapportkit import jsonutil
-from rapportkit.outbox import PUBLISHED, OutboxRow
+from rapportkit.outbox import PUBLISHED
 from rapportkit.people import erasure_keys, strong_keys, weak_key
+from rapportkit.privacy import REDACTED, outbox_mentioning
 from services.insight.models import Note, ProfileView, Signal, Stakeholder
 
-REDACTED = "[erased]"
 _OUTBOX_TYPES = ("rapport.insight.stakeholder.identified", "rapport.insight.profile.viewed",
                  "rapport.insight.signal.captured", "rapport.insight.note.recorded")
 
@@ -143,23 +142,12 @@ def _updated(session: Session, stmt: Any) -> int:
     return int(result.rowcount or 0)
 
 
-def _payload_text(session: Session) -> ColumnElement[str]:
-    if session.get_bind().dialect.name == "postgresql":
-        return func.lower(func.convert_from(OutboxRow.payload, "UTF8"))
-    return func.lower(cast(OutboxRow.payload, Text))
-
-
 def scrub_outbox(session: Session, *, tenant_id: str, target: Target, pseudonym: str) -> int:
     """Rewrite published outbox events that carry the person (the person dict or a note's text)."""
     needles = [*target.keys, *(n.split()[-1] for n in target.names)]
-    text = _payload_text(session)
-    like = [text.like("%" + n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
-            for n in needles]
-    rows = session.scalars(select(OutboxRow).where(
-        OutboxRow.tenant_id == tenant_id, OutboxRow.state == PUBLISHED,
-        OutboxRow.event_type.in_(_OUTBOX_TYPES), or_(*like)))
+    rows = outbox_mentioning(session, tenant_id=tenant_id, needles=needles, types=_OUTBOX_TYPES)
     changed = 0
-    for row in rows:
+    for row in (r for r in rows if r.state == PUBLISHED):
         event = jsonutil.loads(row.payload)
         data = event.get("data") or {}
         touched = False
@@ -173,10 +161,3 @@ def scrub_outbox(session: Session, *, tenant_id: str, target: Target, pseudonym:
             row.payload = jsonutil.dumps(event)
             changed += 1
     return changed
-
-
-def completion_person(person: dict[str, Any]) -> dict[str, Any]:
-    """The key fields of the request's person, as echoed in `erasure.completed`: the profile URL and
-    e-mail, or the name and company of a person known only by name (a weak identity)."""
-    keys: dict[str, Any] = {k: person[k] for k in ("profile_url", "email") if k in person}
-    return keys or {k: person[k] for k in ("name", "company") if k in person}

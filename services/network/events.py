@@ -18,7 +18,8 @@ from rapportkit.db import utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import erasure_keys, person_key_or_none
 from rapportkit.privacy import erasure_completed
-from services.network.models import AccountRow, StakeholderRow
+from rapportkit.tenants import tenant_deletion_handler
+from services.network.models import AccountRow, Base, StakeholderRow
 from services.network.privacy import erase_person
 
 SOURCE = "rapport/network"
@@ -66,4 +67,5 @@ HANDLERS = handlers({
     "insight.stakeholder.identified": stakeholder_changed,
     "insight.stakeholder.departed": stakeholder_changed,
     "privacy.erasure.requested": erasure_requested,
+    "privacy.tenant_deletion.requested": tenant_deletion_handler(SERVICE, Base.metadata),
 })

@@ -22,13 +22,10 @@ from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil
 from rapportkit.outbox import OutboxRow
+from rapportkit.privacy import pseudonym
 from services.network.models import ConnectionRow, MeetingRow, MessageRow, PersonEventRow, StakeholderRow
 
 PERSONAL_FIELDS = ("text", "message", "subject", "conversation_title", "attachments")
-
-
-def pseudonym(request_id: str) -> str:
-    return f"erased:{request_id}"
 
 
 def scrub(event: dict[str, Any], request_id: str) -> dict[str, Any]:

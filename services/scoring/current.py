@@ -59,6 +59,16 @@ def versions(session: Session, tenant_id: str) -> Versions:
     return Versions(row.version, row.context_version) if row else Versions(0, 0)
 
 
+def tenant_alive(session: Session, tenant_id: str) -> bool:
+    """Whether the tenant still has its version row (a tenant deletion removes it first). On
+    PostgreSQL the row is locked FOR SHARE until the caller commits, so a deletion waits for a
+    build step under way, and its later statements delete what that step wrote."""
+    stmt = select(TenantVersionRow.tenant_id).where(TenantVersionRow.tenant_id == tenant_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    return session.scalar(stmt) is not None
+
+
 def keep(session: Session, tenant_id: str, scores: Mapping[str, Score], stamp: Versions,
          settings: ScoringSettings) -> None:
     """Upsert the rows of `scores` (rep → today's score), unless a row computed from later facts

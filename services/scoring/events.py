@@ -14,7 +14,7 @@ import time
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import case, update
+from sqlalchemy import case, delete, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,8 @@ from rapportkit.consumer import Handler, handled_lane, handlers
 from rapportkit.db import dialect_insert, insert_ignore, insert_many, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import erasure_keys, person_key_or_none
-from rapportkit.privacy import erasure_completed
+from rapportkit.privacy import erasure_completed, scrub_outbox
+from rapportkit.tenants import tenant_deletion_handler
 from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
 from services.scoring.models import (
@@ -302,7 +303,29 @@ def erasure_requested(session: Session, event: Event) -> None:
     write_facts(session)
     for key in sorted(erasure_keys(data["person"])):
         erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
+    scrub_outbox(session, tenant_id=event["tenantid"], person=data["person"])
     outbox.add(session, erasure_completed(event, service="scoring"))
+
+
+def tenant_deletion_requested(session: Session, event: Event) -> None:
+    """Delete every row of the tenant, after dropping what this transaction staged for it (facts,
+    dirty days, version bumps), which would otherwise be written after the deletion. The scorer's
+    rows go first: on PostgreSQL these statements wait for a scorer transaction under way for the
+    tenant (it holds its dirty days FOR UPDATE, its version row FOR SHARE), and the generic
+    deletion after them then sees, and deletes, what it wrote; the scorer's next build step finds
+    no version row and drops the build."""
+    tenant = event["tenantid"]
+    session.info[FACTS] = [f for f in session.info.get(FACTS, []) if f["tenant_id"] != tenant]
+    days = session.info.get(DIRTY_DAYS, {})
+    for key in [k for k in days if k[0] == tenant]:
+        del days[key]
+    session.info.get(CONTEXT_TENANTS, set()).discard(tenant)
+    for model in (TenantVersionRow, DirtyRow):
+        session.execute(delete(model).where(model.tenant_id == tenant))
+    _delete_tenant(session, event)
+
+
+_delete_tenant = tenant_deletion_handler("scoring", Base.metadata)
 
 
 # what each event type changes of the scoring inputs (the leaderboard's cache relies on it; a unit
@@ -342,5 +365,6 @@ NOT_SCORED = {  # outcomes and the directory: reports and names, no score reads 
     "outcome.opportunity.stage_changed": opportunity_stage_changed,
     "outcome.opportunity.closed": opportunity_closed,
     "outcome.referral.received": referral,
+    "privacy.tenant_deletion.requested": tenant_deletion_requested,  # nothing of the tenant is left to score
 }
 HANDLERS = handlers({**FACTS_OF_ITS_REP, **{t: changes_context(h) for t, h in CONTEXT.items()}, **NOT_SCORED})

@@ -221,6 +221,9 @@ class Scorer:
             return 1
         chunk = [rep for rep in build.reps if rep not in build.done][:self.build_chunk]
         with unit_of_work(self.session_factory) as session:
+            if not current.tenant_alive(session, build.tenant_id):  # deleted since the build began
+                self.builds.pop(0)
+                return 1
             if chunk:
                 stamp = current.versions(session, build.tenant_id)
                 scores, empty = current.score_reps(session, build.tenant_id, chunk, build.day, build.settings)

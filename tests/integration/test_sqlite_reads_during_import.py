@@ -17,7 +17,6 @@ session stack's partitions nor replays the session's earlier events.
 from __future__ import annotations
 
 import io
-import secrets
 import sqlite3
 import statistics
 import threading
@@ -25,24 +24,22 @@ import time
 import uuid
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
-from stack.processes import SERVICES, Stack
-from tests.integration.conftest import ARTIFACTS, DB_PREFIX, GATEWAY_PORT
+from tests.integration.conftest import GATEWAY_PORT
 from tests.integration.helpers import eventually, new_rep, profile_viewed
+from tests.integration.sqlite_stack import SqliteStack
+from tests.integration.sqlite_stack import sqlite_stack as start_sqlite_stack
 
 CONNECTIONS = 15_000
 READ_EVERY = 0.05
 LOCK_HOLD = 3.0
 READ_WINDOW = 30.0  # seconds of reads from the import's start (the whole import can take minutes on CI)
-GROUPS = (*SERVICES, "gateway")  # the processes with a consumer group: the services' workers, the gateway
 
 
 def connections_csv(rows: int, tag: str) -> bytes:
@@ -66,61 +63,11 @@ def export_zip(rows: int, tag: str) -> bytes:
     return buffer.getvalue()
 
 
-def start_consumer_groups_at_the_end(bootstrap: str, groups: list[str]) -> None:
-    """Commit each group's offsets at the end of every topic, so the new groups start from now."""
-    for group in groups:
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-        try:
-            partitions = [TopicPartition(topic, p) for topic in consumer.topics()
-                          for p in consumer.partitions_for_topic(topic) or ()]
-            consumer.assign(partitions)
-            consumer.seek_to_end(*partitions)
-            for tp in partitions:
-                consumer.position(tp)
-            consumer.commit()
-        finally:
-            consumer.close()
-
-
-@dataclass
-class SqliteStack:
-    stack: Stack
-    data_dir: Path
-
-    def database(self, service: str) -> Path:
-        return self.data_dir / f"{service}.db"
-
-    def client(self, key: str) -> httpx.Client:
-        return httpx.Client(base_url=self.stack.gateway_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-
-
 @pytest.fixture
 def sqlite_stack(kafka: str, tmp_path: Path) -> Iterator[SqliteStack]:
-    tag = uuid.uuid4().hex[:8]
-    data_dir = tmp_path / "var"
-    data_dir.mkdir()
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "RAPPORT_BOOTSTRAP_TOKEN": f"test-{secrets.token_hex(8)}",
-        "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32),
-        "RAPPORT_DATA_DIR": str(data_dir),
-        "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
-    }
-    for service in GROUPS:  # SQLite files, whatever the environment says
-        env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///{data_dir / f'{service}.db'}"
-    groups = {name: f"{name}-sqlite-{tag}" for name in GROUPS}
-    start_consumer_groups_at_the_end(kafka, list(groups.values()))
-    proc_env = {f"{name}-worker": {"RAPPORT_CONSUMER_GROUP": groups[name]} for name in SERVICES}
-    proc_env["gateway"] = {"RAPPORT_CONSUMER_GROUP": groups["gateway"]}
-    stack = Stack(env=env, log_dir=ARTIFACTS / f"{DB_PREFIX}-sqlite-logs", gateway_port=GATEWAY_PORT + 50,
-                  service_base_port=GATEWAY_PORT + 60, proc_env=proc_env)
-    try:
-        stack.start()
-    except RuntimeError as exc:
-        stack.stop()
-        pytest.fail(f"the SQLite stack did not start: {exc}")
-    yield SqliteStack(stack, data_dir)
-    stack.stop()
+    with start_sqlite_stack(kafka, tmp_path / "var", name="sqlite", gateway_port=GATEWAY_PORT + 50,
+                            service_base_port=GATEWAY_PORT + 60) as running:
+        yield running
 
 
 def new_key(platform: httpx.Client, tenant_id: str, role: str) -> str:

@@ -212,6 +212,8 @@ CONTRACT: dict[str, dict[str, Any]] = {
     "scoring.recommendation.issued": {"required": ["account_id", "quadrant", "recommendation"]},
     "privacy.erasure.requested": {"required": ["request_id", "person"]},
     "privacy.erasure.completed": {"required": ["request_id", "person", "service"]},
+    "privacy.tenant_deletion.requested": {"required": ["request_id", "tenant_id"]},
+    "privacy.tenant_deletion.completed": {"required": ["request_id", "tenant_id", "service"]},
 }
 
 
@@ -265,6 +267,8 @@ PUBLIC_ROUTES = [
     ("get", "/v1/reports/evidence"),
     ("post", "/v1/privacy/erasure"),
     ("get", "/v1/privacy/erasure/{request_id}"),
+    ("delete", "/v1/admin/tenants/{tenant_id}"),
+    ("get", "/v1/privacy/tenant-deletions/{request_id}"),
     ("get", "/v1/stream"),
     ("get", "/asyncapi.json"),
 ]

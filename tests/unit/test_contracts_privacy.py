@@ -14,18 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-import gateway
 from gateway import privacy
-from gateway.auth import authenticate
 from gateway.models import ErasureRequest, ImportJob
 from gateway.stream_hub import Hub, Subscriber
 from rapportkit import jsonutil
-from rapportkit.db import SessionFactory, make_engine, make_session_factory, unit_of_work
+from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import new_event
 from rapportkit.identity import Identity
-from rapportkit.migrate import upgrade
 from rapportkit.outbox import OutboxRow, mark_published
-from rapportkit.web import create_app
+from rapportkit.privacy import needles_of
+from tests.unit.gateway_app import gateway_client, gateway_database
 
 ADMIN = Identity(tenant_id="acme", role="admin", key_id="k-admin")
 PERSON = {"profile_url": "https://www.LinkedIn.com/in/Grace-Hopper/?trk=x", "email": "grace@navy.example",
@@ -34,11 +32,8 @@ PERSON = {"profile_url": "https://www.LinkedIn.com/in/Grace-Hopper/?trk=x", "ema
 
 @pytest.fixture
 def factory(tmp_path: Path) -> Iterator[SessionFactory]:
-    url = f"sqlite:///{tmp_path / 'gateway.db'}"
-    upgrade(script_location=Path(gateway.__file__).parent / "migrations", url=url, service="gateway")
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
+    with gateway_database(tmp_path) as made:
+        yield made
 
 
 @pytest.fixture
@@ -48,12 +43,7 @@ def caller() -> list[Identity]:
 
 @pytest.fixture
 def client(factory: SessionFactory, caller: list[Identity]) -> Iterator[TestClient]:
-    app = create_app(service="privacy-contract", title="privacy")
-    app.include_router(privacy.router)
-    app.dependency_overrides[authenticate] = lambda: caller[0]
-    app.state.session_factory = factory
-    app.state.stream_hub = Hub(epoch="e1")
-    with TestClient(app) as c:
+    with gateway_client(factory, caller, privacy.router) as c:
         yield c
 
 
@@ -173,7 +163,7 @@ def test_request_redacts_import_errors_and_stream_buffers(client: TestClient, fa
 
 
 def test_needles_cover_key_url_email_and_name() -> None:
-    assert privacy.needles_of(PERSON) == sorted({
+    assert needles_of(PERSON) == sorted({
         "https://www.linkedin.com/in/grace-hopper/?trk=x", "linkedin.com/in/grace-hopper", "grace@navy.example",
         "grace hopper"})
-    assert privacy.needles_of({"email": "X@Y.example", "name": "Al"}) == ["x@y.example"]
+    assert needles_of({"email": "X@Y.example", "name": "Al"}) == ["x@y.example"]

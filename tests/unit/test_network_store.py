@@ -264,7 +264,8 @@ def test_erasure_removes_text_and_identity_and_keeps_the_counts(factory: Session
     assert scrubbed_message["length"] == len(PITCH) and scrubbed_message["is_pitch"] is True
     done = jsonutil.loads(completed.payload)
     assert done["type"] == "rapport.privacy.erasure.completed"
-    assert done["data"] == {"request_id": f"req-{rep}", "person": {"email": "kim@example.com"}, "service": "network"}
+    assert done["data"] == {"request_id": f"req-{rep}", "person": {"email": f"erased:req-{rep}"}, "service": "network"}
+    assert "kim" not in completed.payload.decode().lower()  # the completion names the pseudonym, not the person
 
 
 def test_unknown_rep_is_404(factory: SessionFactory) -> None:

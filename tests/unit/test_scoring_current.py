@@ -20,7 +20,16 @@ from rapportkit.metrics import metrics
 from rapportkit.outbox import OutboxRow
 from services.scoring import current
 from services.scoring.board import Entry
-from services.scoring.models import BULK, LIVE, CurrentScoreRow, DirtyRow, FactRow, ScoreRow
+from services.scoring.models import (
+    BULK,
+    LIVE,
+    BoardRow,
+    CurrentScoreRow,
+    DirtyRow,
+    FactRow,
+    ScoreRow,
+    TenantVersionRow,
+)
 from services.scoring.queries import rep_scores, scores_of, tenant_settings, window_facts
 from services.scoring.scorer import Scorer
 from tests.unit.stores import migrated_sqlite
@@ -217,3 +226,19 @@ def test_the_scorer_wakes_when_the_consumer_of_its_process_applies_a_poll(db: Se
         stop.set()
         loop.applied.set()
         thread.join(timeout=5)
+
+
+def test_a_deleted_tenant_is_not_scored_again(db: SessionFactory) -> None:
+    """A tenant deleted while its board is being built (and with facts of the same poll not yet
+    written) keeps no row: the build under way is dropped, nothing is scored again."""
+    apply(db, *(viewed(rep, f"{rep}-x") for rep in ("ana", "ben", "cy")), viewed("ana", "ana-y", tenant="other"))
+    s = scorer(db, Clock(DAY))
+    s.rescore_dirty()
+    assert s.build_step() == 2 and s.builds, "a build of TENANT under way (2 of its 3 reps)"
+    apply(db, viewed("ben", "ben-late"), ev("privacy.tenant_deletion.requested",
+                                           {"request_id": "td-1", "tenant_id": TENANT}))
+    settle(s)
+    with read_session(db) as session:
+        for model in (FactRow, DirtyRow, ScoreRow, CurrentScoreRow, BoardRow, TenantVersionRow):
+            assert session.scalars(select(model).where(model.tenant_id == TENANT)).all() == [], model.__tablename__
+        assert session.scalars(select(FactRow).where(FactRow.tenant_id == "other")).all(), "another tenant stays"
