@@ -65,6 +65,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/admin/tenants"): Rule(ADMIN, platform_only=True),
     ("GET", "/v1/admin/tenants"): Rule(ADMIN, platform_only=True),
     ("DELETE", "/v1/admin/tenants/{tenant_id}"): Rule(ADMIN, platform_only=True),
+    ("GET", "/v1/privacy/tenant-deletions/{request_id}"): Rule(ADMIN, platform_only=True),
     ("POST", "/v1/admin/teams"): Rule(ADMIN),
     ("GET", "/v1/admin/teams"): Rule(ADMIN),
     ("POST", "/v1/admin/reps"): Rule(ADMIN),

@@ -114,14 +114,11 @@ def delete_tenant_everywhere(tenant_id: TenantPath, request: Request, response: 
 @router.get("/v1/privacy/tenant-deletions/{request_id}", response_model=TenantDeletionRead,
             summary="A tenant deletion: each service's completion (platform admin)",
             description="`status` is `complete` once insight, network, content and scoring have all reported. "
-                        "404 for an unknown request, and for any key but the platform admin's (like another "
-                        "tenant named in an admin request).")
+                        "404 for an unknown request; 403 for any key but the platform admin's.")
 def get_tenant_deletion(request_id: PathId, request: Request, caller: CallerDep) -> TenantDeletionRead:
     with read_session(request.app.state.session_factory) as session:
-        # the DELETE is `platform_only` in gateway/access.py; this read falls under the /v1/privacy/
-        # prefix rule (admin), so the route hides deletions from a tenant's admin itself
         row = session.scalars(select(TenantDeletion).where(TenantDeletion.request_id == request_id)).first()
-        if row is None or not caller.platform_admin:
+        if row is None:
             raise not_found(f"tenant deletion {request_id!r}")
         return status_of(row)
 

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from gateway import access, admin, events, limits
+from gateway import access, admin, events, limits, tenant_deletion
 from gateway.auth import KEYS, authenticate
 from gateway.routes import ROUTERS
 from rapportkit import jsonutil
@@ -110,6 +110,7 @@ def make_gateway(tmp_path: Path, *, per_minute: int = 0, max_body_bytes: int = 1
     app = create_app(service="gateway", title="Rapport API (test)")
     app.include_router(events.router)
     app.include_router(admin.router)
+    app.include_router(tenant_deletion.router)
     for router in ROUTERS:
         app.include_router(router)
     limits.install(app, max_body_bytes=max_body_bytes,
@@ -337,6 +338,8 @@ def test_tenants_are_for_the_platform_admin(gw: Gateway, keys: Keys) -> None:
     r = gw.post("/v1/admin/tenants", {"tenant_id": "mine", "name": "Mine"}, key=keys.admin)
     assert r.status_code == 403 and "platform admin" in r.json()["error"]["message"]
     assert gw.get("/v1/admin/tenants", key=keys.admin).status_code == 403
+    assert gw.client.delete("/v1/admin/tenants/acme", headers=gw.as_(keys.admin)).status_code == 403
+    assert gw.get("/v1/privacy/tenant-deletions/td-1", key=keys.admin).status_code == 403
     assert [t["tenant_id"] for t in gw.get("/v1/admin/tenants").json()["items"]] == ["acme"]
 
 
