@@ -299,6 +299,83 @@ def test_a_job_left_running_by_a_dead_gateway_is_marked_failed(stack: Stack, ten
     assert job["status"] == "failed" and job["error"].startswith("interrupted")
 
 
+def test_the_jobs_are_listed_newest_first_filtered_and_paged(stack: Stack, tenant: Tenant,
+                                                             platform: httpx.Client) -> None:
+    mapping = '{"columns": {"opportunity_id": "id", "rep": "who", "stage": "stage", "created_at": "opened"}}'
+    crm = tenant.ingest.post("/v1/imports/crm", data={"mapping": mapping}, files={
+        "file": ("pipe.csv", b"id,who,stage,opened\nD-1,Ada Example,Open,2024-01-02\n", "text/csv")})
+    assert crm.status_code == 202, crm.text
+    crm_job = finished(tenant.ingest, crm.json()["job_id"])
+    data = archive({"Connections.csv": CONNECTIONS})
+    failed = finished(tenant.ingest, start_linkedin(tenant.ingest, data))  # nobody named: fails
+    done = finished(tenant.ingest, start_linkedin(tenant.ingest, data, rep_id="ada-owner"))
+    assert (crm_job["status"], failed["status"], done["status"]) == ("done", "failed", "done")
+
+    listed = tenant.admin.get("/v1/imports")
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert (body["total"], body["limit"], body["offset"]) == (3, 50, 0)
+    assert [j["job_id"] for j in body["items"]] == [done["job_id"], failed["job_id"], crm_job["job_id"]]
+    first = body["items"][0]
+    summary = ("job_id", "kind", "status", "phase", "rep_id", "error", "created_at", "progress", "rows_read",
+               "events_produced", "events_accepted", "duplicates", "rejected", "events_refused")
+    assert {k: first[k] for k in summary} == {k: done[k] for k in summary}
+    assert "rejections" not in first and "files" not in first  # the job's own read has them
+
+    def ids(**params: Any) -> list[str]:
+        response = tenant.ingest.get("/v1/imports", params=params)
+        assert response.status_code == 200, response.text
+        return [j["job_id"] for j in response.json()["items"]]
+
+    assert ids(status="failed") == [failed["job_id"]]
+    assert ids(kind="crm") == [crm_job["job_id"]]
+    assert ids(kind="linkedin", status="done") == [done["job_id"]]
+    assert ids(status="running") == []
+    assert ids(limit=1, offset=1) == [failed["job_id"]]
+    for params, field in (({"status": "finished"}, "status"), ({"kind": "csv"}, "kind"), ({"limit": 0}, "limit")):
+        assert error_of(tenant.ingest.get("/v1/imports", params=params)) == (422, [["query", field]])
+
+    other = new_tenant(stack, platform)
+    try:
+        assert other.admin.get("/v1/imports").json()["total"] == 0  # another tenant's jobs are not listed
+    finally:
+        other.admin.close()
+        other.ingest.close()
+
+
+def test_an_export_already_imported_under_another_rep_is_refused(stack: Stack, tenant: Tenant,
+                                                                 tmp_path: Path) -> None:
+    folder = next(f for f in export_folders() if f.name == "set_05")
+    data = zipped(folder)
+    first = finished(tenant.ingest, start_linkedin(tenant.ingest, data))
+    assert first["status"] == "done" and first["events_accepted"] > 100, first["error"]
+    owner = first["rep_id"]
+    before = network_of(tenant.admin, owner)
+
+    refused = finished(tenant.ingest, start_linkedin(tenant.ingest, data, rep_id="someone-else"))
+    assert refused["status"] == "failed" and refused["rep_id"] == "someone-else"
+    assert refused["conflict"] == {"rep_id": owner, "job_id": first["job_id"]}
+    assert f"already imported under rep {owner!r}" in refused["error"] and "POST /v1/admin/reps" in refused["error"]
+    assert refused["events_accepted"] == 0 and refused["duplicates"] == 0  # nothing was posted
+    assert refused["rows_read"] == first["rows_read"]  # the parse is still shown
+    assert tenant.admin.get("/v1/reps/someone-else/network").status_code == 404  # the network knows no such rep
+    assert network_of(tenant.admin, owner) == before
+
+    again = finished(tenant.ingest, start_linkedin(tenant.ingest, data, rep_id=owner))  # the same rep: fine
+    assert again["status"] == "done" and again["conflict"] is None
+    assert (again["events_accepted"], again["duplicates"]) == (0, first["events_produced"])
+
+    path = tmp_path / "export.zip"
+    path.write_bytes(data)
+    env = {"RAPPORT_URL": stack.gateway_url, "RAPPORT_TOKEN": tenant.ingest_key, "RAPPORT_CONFIG": "/nonexistent"}
+    code, out, err = run_cli(["import", "linkedin", str(path), "--rep", "another-one", "--progress", "off"], env)
+    assert code == 1, (out, err)
+    assert f"already imported under rep {owner!r}" in err
+    code, out, err = run_cli(["import", "list", "--status", "failed"], env)
+    assert code == 0, err
+    assert out.count("already imported under rep") == 2 and "another-one" in out and "someone-else" in out
+
+
 # ---------------------------------------------------------------- the CLI and the outcomes report
 
 
