@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
 
 
 S = String(200)
-KEY = String(2000)  # a person key (normalised profile URL or email)
+KEY = String(2000)  # a person key (normalised profile URL, email, or weak name key)
 
 
 class ConnectionRow(Base):
@@ -106,6 +106,18 @@ class PersonEventRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[str] = mapped_column(S, primary_key=True)
     person_key: Mapped[str] = mapped_column(KEY)
+
+
+class PersonAliasRow(Base):
+    """A weak (name) key and the strong key of the person of that name; NULL when two people of that
+    name were seen (rapportkit.aliases)."""
+
+    __tablename__ = "network_person_alias"
+    __table_args__ = (Index("ix_network_person_alias_strong", "tenant_id", "strong_key"),)
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    weak_key: Mapped[str] = mapped_column(KEY, primary_key=True)
+    strong_key: Mapped[str | None] = mapped_column(KEY, nullable=True)
+    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AccountRow(Base):

@@ -376,6 +376,47 @@ def test_an_export_already_imported_under_another_rep_is_refused(stack: Stack, t
     assert out.count("already imported under rep") == 2 and "another-one" in out and "someone-else" in out
 
 
+OLD_EXPORT = {  # 2018-era files: people by name (and company) only
+    "Profile.csv": "First Name,Last Name,Headline\nRae,Owner,Sales\n",
+    "Connections.csv": ("First Name,Last Name,Email Address,Company,Position,Connected On\n"
+                        'Ada,Example,,Acme,CTO,"1/8/18, 6:14 PM"\n'
+                        'Bo,Sample,,Globex,CFO,"4/4/18, 10:35 AM"\n'
+                        'Cy,Third,,Initech,COO,"5/5/18, 9:00 AM"\n'),
+    "Invitations.csv": 'From,To,Sent At,Message,Direction\nRae Owner,Dee Fourth,"8/18/18, 9:08 AM",,OUTGOING\n',
+}
+NEW_EXPORT = {  # a later export of the same member: the same people with profile URLs, and one more
+    "Profile.csv": "First Name,Last Name,Headline\nRae,Owner,Sales\n",
+    "Connections.csv": ("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                        "Ada,Example,https://www.linkedin.com/in/ada-example,,Acme,CTO,08 Jan 2018\n"
+                        "Bo,Sample,https://www.linkedin.com/in/bo-sample,,Globex,CFO,04 Apr 2018\n"
+                        "Eve,Fifth,https://www.linkedin.com/in/eve-fifth,,Umbrella,CEO,01 Feb 2024\n"),
+    "Invitations.csv": ("From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl\n"
+                        'Rae Owner,Dee Fourth,"2/12/24, 11:44 AM",,OUTGOING,https://www.linkedin.com/in/rae-owner,'
+                        "https://www.linkedin.com/in/dee-fourth\n"),
+}
+
+
+def test_people_known_by_name_merge_into_a_later_import_with_urls(tenant: Tenant) -> None:
+    old = finished(tenant.ingest, start_linkedin(tenant.ingest, archive(OLD_EXPORT)))
+    assert (old["status"], old["rep_id"], old["rejected"], old["events_accepted"]) == ("done", "rae-owner", 0, 4)
+    connections = network_of(tenant.admin, "rae-owner")["connections"]
+    assert (connections["total"], connections["accepted"], connections["pending"]) == (4, 3, 1)
+    assert connections["known_by_name"] == 4  # every person of the old export is known by name only
+
+    new = finished(tenant.ingest, start_linkedin(tenant.ingest, archive(NEW_EXPORT)))
+    assert (new["status"], new["rep_id"], new["events_accepted"]) == ("done", "rae-owner", 4)  # new ids: new rows
+
+    def merged() -> dict[str, Any] | None:
+        counts: dict[str, Any] = network_of(tenant.admin, "rae-owner")["connections"]
+        return counts if counts["total"] == 5 else None
+
+    # Ada and Bo (name and company), Dee (invited by name, then by URL) are one person each; Cy
+    # stays known by name; Eve is new: 5 people, not 8
+    connections = eventually(merged, timeout=30, what="the merged network")
+    assert (connections["accepted"], connections["pending"], connections["known_by_name"]) == (4, 1, 1)
+    assert connections["outbound_requests"] == 1  # Dee's two invitations are one request history
+
+
 # ---------------------------------------------------------------- the CLI and the outcomes report
 
 
