@@ -48,21 +48,8 @@ def _remember_person(session: Session, event: Event, key: str) -> None:
     session.add(PersonEventRow(tenant_id=event["tenantid"], event_id=event["id"], person_key=key))
 
 
-ALIASES = "network.aliases_learnt"  # Session.info: the request's aliases are recorded
-
-
-def _learn_aliases(session: Session, event: Event) -> None:
-    """Once per request: the aliases taught by the people of all its events."""
-    if session.info.get(ALIASES):
-        return
-    session.info[ALIASES] = True
-    with session.no_autoflush:
-        aliases.learn(session, PersonAliasRow, ((e["tenantid"], (e.get("data") or {}).get("person"))
-                                                for e in batch_of(session) or [event]))
-
-
 def connection(session: Session, event: Event) -> list[Event]:
-    _learn_aliases(session, event)
+    aliases.learn_from_request(session, PersonAliasRow, event)
     data, tenant = event["data"], event["tenantid"]
     key, at = require_person_key(event), parse_time(event["time"])
     transition = event["type"].rsplit(".", 1)[1]
@@ -112,7 +99,7 @@ def _connection_of(session: Session, tenant: str, rep: str, key: str) -> Connect
 
 
 def message(session: Session, event: Event) -> list[Event]:
-    _learn_aliases(session, event)
+    aliases.learn_from_request(session, PersonAliasRow, event)
     data, tenant = event["data"], event["tenantid"]
     key, at = require_person_key(event), parse_time(event["time"])
     outbound = event["type"].endswith(".sent")
@@ -138,7 +125,7 @@ def message(session: Session, event: Event) -> list[Event]:
 
 
 def meeting(session: Session, event: Event) -> list[Event]:
-    _learn_aliases(session, event)
+    aliases.learn_from_request(session, PersonAliasRow, event)
     data, tenant = event["data"], event["tenantid"]
     at = parse_time(event["time"])
     key = require_person_key(event) if data.get("person") is not None else None
@@ -165,7 +152,7 @@ def meeting(session: Session, event: Event) -> list[Event]:
 
 
 def person_named(session: Session, event: Event) -> list[Event]:
-    _learn_aliases(session, event)
+    aliases.learn_from_request(session, PersonAliasRow, event)
     _remember_person(session, event, require_person_key(event))
     return [event]
 

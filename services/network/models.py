@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rapportkit.aliases import PersonAliasColumns
 from rapportkit.db import utc
 from services.network.connections import History
 
@@ -108,16 +109,10 @@ class PersonEventRow(Base):
     person_key: Mapped[str] = mapped_column(KEY)
 
 
-class PersonAliasRow(Base):
-    """A weak (name) key and the strong key of the person of that name; NULL when two people of that
-    name were seen (rapportkit.aliases)."""
+class PersonAliasRow(PersonAliasColumns, Base):
+    """A weak (name) key and the strong key it merges into (rapportkit.aliases)."""
 
     __tablename__ = "network_person_alias"
-    __table_args__ = (Index("ix_network_person_alias_strong", "tenant_id", "strong_key"),)
-    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    weak_key: Mapped[str] = mapped_column(KEY, primary_key=True)
-    strong_key: Mapped[str | None] = mapped_column(KEY, nullable=True)
-    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AccountRow(Base):

@@ -4,29 +4,19 @@ the status filter. Its own tenant, so the demo data's views are untouched."""
 
 from __future__ import annotations
 
-import io
 import uuid
-import zipfile
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DemoStack, screenshot, show, sign_in
-from tests.integration.helpers import eventually
+from tests.integration.helpers import archive, eventually
 
 CONNECTIONS = ("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
                "Ada,Example,https://www.linkedin.com/in/ada-example,,Acme,CTO,12 Mar 2024\n"
                "Bo,Sample,,,Globex,CFO,13 Mar 2024\n"
                ",,,,,,14 Mar 2024\n")
-
-
-def archive(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, content in files.items():
-            z.writestr(name, content)
-    return buffer.getvalue()
 
 
 def new_admin(api: httpx.Client) -> str:

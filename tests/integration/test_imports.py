@@ -34,7 +34,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from stack.processes import Stack
-from tests.integration.helpers import eventually
+from tests.integration.helpers import archive, eventually
 from tests.unit.linkedin_corpus_paths import MAVEN_PIPELINE, fixture, linkedin_corpus_folders
 
 RAPPORT = Path(sys.executable).parent / "rapport"  # the console script installed with the project
@@ -209,14 +209,6 @@ CONNECTIONS = ("First Name,Last Name,URL,Email Address,Company,Position,Connecte
                "Ada,Example,https://www.linkedin.com/in/ada-example,,Acme,CTO,12 Mar 2024\n"
                "Bo,Sample,https://www.linkedin.com/in/bo-sample,,Globex,CFO,13 Mar 2024\n"
                ",,,,,,14 Mar 2024\n")
-
-
-def archive(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, content in files.items():
-            z.writestr(name, content)
-    return buffer.getvalue()
 
 
 def test_bad_uploads_are_refused_naming_the_field(tenant: Tenant) -> None:

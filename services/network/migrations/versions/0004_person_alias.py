@@ -4,20 +4,11 @@ Revision ID: 0004
 Revises: 0003
 """
 
-import sqlalchemy as sa
-from alembic import op
+from rapportkit import platform_tables
 
 revision = "0004"
 down_revision = "0003"
 
 
 def upgrade() -> None:
-    op.create_table(
-        "network_person_alias",
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("weak_key", sa.String(length=2000), nullable=False),
-        sa.Column("strong_key", sa.String(length=2000), nullable=True),
-        sa.Column("ambiguous", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("tenant_id", "weak_key"),
-    )
-    op.create_index("ix_network_person_alias_strong", "network_person_alias", ["tenant_id", "strong_key"])
+    platform_tables.create_person_alias_v1("network_person_alias")
