@@ -58,12 +58,15 @@ def pairs_of(people: Iterable[tuple[str, Any]]) -> dict[tuple[str, str], set[str
     return found
 
 
-def learn(session: Session, model: type[PersonAliasColumns], people: Iterable[tuple[str, Any]]) -> None:
+def learn(session: Session, model: type[PersonAliasColumns],
+          people: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
     """Record the aliases the people teach, in the caller's transaction (one query and one insert
-    per 500 weak keys); a weak key met with a second strong key becomes ambiguous."""
+    per 500 weak keys); a weak key met with a second strong key becomes ambiguous. Returns the
+    (tenant, weak key) pairs whose meaning changed: new, or now ambiguous."""
     found = pairs_of(people)
+    changed: list[tuple[str, str]] = []
     if not found:
-        return
+        return changed
     keys = sorted(found)
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
@@ -85,7 +88,11 @@ def learn(session: Session, model: type[PersonAliasColumns], people: Iterable[tu
                             "ambiguous": len(strongs) > 1})
             elif not row.ambiguous and strongs != {row.strong_key}:
                 row.strong_key, row.ambiguous = None, True
-        insert_many(session, table_of(cast(Any, model)), new, conflict=["tenant_id", "weak_key"])
+                changed.append(key)
+        inserted = insert_many(session, table_of(cast(Any, model)), new, conflict=["tenant_id", "weak_key"],
+                               returning=("tenant_id", "weak_key"))
+        changed += [(tenant, weak) for tenant, weak in inserted]
+    return changed
 
 
 LEARNT = "rapport.aliases_learnt"  # Session.info: this ingest request's aliases are recorded
