@@ -79,6 +79,8 @@ class ErasureRequest(Base):
 
 class ImportJob(Base):
     __tablename__ = "import_job"
+    __table_args__ = (Index("ix_import_job_created", "tenant_id", "created_at"),
+                      Index("ix_import_job_owner", "tenant_id", "owner_sha256"))
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     job_id: Mapped[str] = mapped_column(S, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # linkedin | crm
@@ -89,6 +91,11 @@ class ImportJob(Base):
     events_accepted: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    events_refused: Mapped[int] = mapped_column(Integer, default=0)  # events the platform's schemas refused
+    # LinkedIn: SHA-256 of the export owner's key (profile URL, else name); see gateway/imports/owner.py
+    owner_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # a refused re-import: {rep_id, job_id} of the earlier import of the same export
+    conflict: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     rejections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

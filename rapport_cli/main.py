@@ -88,6 +88,13 @@ def report_job(ctx: Context, job_id: str, *, wait: bool) -> int:
     return imports.exit_code(state)
 
 
+def cmd_import_list(ctx: Context) -> int:
+    a = ctx.args
+    jobs = ctx.gateway.get("/v1/imports", status=a.status, kind=a.kind, limit=a.limit, offset=a.offset)
+    ctx.show(jobs, output.jobs_table)
+    return 0
+
+
 def cmd_score(ctx: Context) -> int:
     ctx.show(ctx.gateway.get(f"/v1/reps/{ctx.args.rep}/score", date=ctx.args.date), output.score_text)
     return 0
@@ -212,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("path", metavar="PATH")
     sub.add_argument("--mapping", metavar="FILE", help="column mapping JSON for another layout")
     progress_options(sub, wait_default=True)
+    sub = leaf(group, "list", cmd_import_list, "the tenant's import jobs, newest first")
+    sub.add_argument("--status", choices=("queued", "running", "done", "failed"), help="only jobs in this status")
+    sub.add_argument("--kind", choices=("linkedin", "crm"), help="only jobs of this kind")
+    sub.add_argument("--limit", type=positive, help="at most this many jobs (default 50)")
+    sub.add_argument("--offset", type=int, help="skip this many jobs")
     sub = leaf(group, "status", cmd_import_status, "show an import job")
     sub.add_argument("job_id", metavar="JOB_ID")
     progress_options(sub, wait_default=False)

@@ -136,6 +136,21 @@ def job_summary(job: dict[str, Any], *, width: int = 48) -> str:
     return "\n".join(lines)
 
 
+def jobs_table(jobs: dict[str, Any]) -> str:
+    """`GET /v1/imports` as a table, newest first."""
+    items = jobs.get("items") or []
+    shown = f"{jobs.get('offset', 0) + 1}–{jobs.get('offset', 0) + len(items)}" if items else "0"
+    title = f"import jobs {shown} of {jobs.get('total', len(items))}, newest first"
+    if not items:
+        return title
+    rows = [(j["job_id"], j["kind"], j["status"], j.get("rep_id") or "", str(j["created_at"])[:19].replace("T", " "),
+             f"{float((j.get('progress') or {}).get('fraction') or 0) * 100:.0f}%", number(j["rows_read"]),
+             number(j["events_accepted"]), number(j["duplicates"]), number(j["rejected"]), j.get("error") or "")
+            for j in items]
+    return title + "\n" + table(("job", "kind", "status", "rep", "created (UTC)", "done", "rows", "new", "known",
+                                 "rejected", "error"), rows, right=(5, 6, 7, 8, 9))
+
+
 def rejections_table(items: Sequence[dict[str, Any]], *, width: int = 40) -> str:
     rows = [(shorten(r.get("file") or "(event)", width), r.get("line") or "", r["reason"], r.get("detail") or "")
             for r in items]

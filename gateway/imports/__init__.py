@@ -1,4 +1,5 @@
-"""Imports as jobs: `POST /v1/imports/linkedin`, `POST /v1/imports/crm`, `GET /v1/imports/{job_id}`.
+"""Imports as jobs: `POST /v1/imports/linkedin`, `POST /v1/imports/crm`, `GET /v1/imports` (the
+tenant's jobs, newest first) and `GET /v1/imports/{job_id}`.
 
 A POST checks the upload (size, zip or CSV, mapping) and answers 202 with a job id at once; the
 job runs in the gateway process as an asyncio task: it parses the upload in a thread (importers/),
@@ -21,6 +22,8 @@ Decisions (docs/imports.md):
   RAPPORT_MAX_IMPORT_EXPANDED_BYTES.
 - A LinkedIn export whose owner cannot be worked out fails rather than filing events under rep
   `unknown`: the caller passes `rep_id`.
+- An export already imported under another rep is refused (the job fails with `conflict`) before
+  it posts anything: gateway/imports/owner.py.
 """
 
 from gateway.imports.routes import router

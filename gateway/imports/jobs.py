@@ -13,21 +13,23 @@ from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import defer
 
 from gateway.events import check_events, ingest
-from gateway.imports.schemas import FileRow, ImportJobRead, aware, job_body
+from gateway.imports.owner import earlier_owner, owner_sha256, refusal
+from gateway.imports.schemas import FileRow, ImportJobRead, ImportJobSummary, Kind, Status, job_body, job_summary
 from gateway.models import ImportJob
 from gateway.upstream import Upstreams
 from importers.linkedin.rep import UNKNOWN_REP
 from importers.result import ImportResult
 from rapportkit import outbox
-from rapportkit.db import SessionFactory, read_session, unit_of_work
+from rapportkit.db import SessionFactory, read_session, unit_of_work, utc
 from rapportkit.envelope import Event
 from rapportkit.errors import ApiError, not_found
 from rapportkit.identity import Identity
 from rapportkit.logs import tenant_var
-from rapportkit.pagination import PageParams
+from rapportkit.pagination import PageParams, page
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
@@ -47,6 +49,10 @@ class ImportSettings(BaseSettings):
 
 class JobFailed(Exception):
     """Ends a job as `failed` with this message (the caller's to fix: a bad file, an unknown rep...)."""
+
+    def __init__(self, message: str, **values: Any):
+        super().__init__(message)
+        self.values = values  # more columns to write, e.g. the conflict
 
 
 @dataclass
@@ -164,20 +170,37 @@ class ImportRunner:
                 await asyncio.to_thread(self._update, job, status="running")
                 result = await asyncio.to_thread(self._parse, job)
                 job.parse = None
-                await asyncio.to_thread(self._update, job, rep_id=result.rep_id, **stored_result(result))
+                await asyncio.to_thread(self._store_parsed, job, result)
                 if job.kind == "linkedin" and result.rep_id == UNKNOWN_REP and result.events:
                     raise JobFailed("could not work out whose export this is (no profile, messages or invitations "
                                     "name the owner): import it again with rep_id")
                 await self._post_all(job, result.events)
                 await asyncio.to_thread(self._update, job, status="done")
         except JobFailed as failed:
-            await asyncio.to_thread(self._update, job, status="failed", error=str(failed))
+            await asyncio.to_thread(self._update, job, status="failed", error=str(failed), **failed.values)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("import job failed", extra={"fields": {"job_id": job.job_id}})
             await asyncio.to_thread(self._update, job, status="failed",
                                     error=f"internal error ({type(exc).__name__}); see the gateway log")
+
+    def _store_parsed(self, job: Pending, result: ImportResult) -> None:
+        """Store the parse's counts; for a LinkedIn export, record its owner, refusing the job when an
+        earlier job imported the same owner's export under another rep (gateway/imports/owner.py)."""
+        owner = owner_sha256(result) if job.kind == "linkedin" and result.rep_id != UNKNOWN_REP else None
+        with unit_of_work(self.factory) as session:
+            earlier = None
+            if owner and result.rep_id:
+                earlier = earlier_owner(session, tenant_id=job.tenant_id, job_id=job.job_id, owner=owner,
+                                        rep_id=result.rep_id)
+            session.execute(update(ImportJob).where(ImportJob.tenant_id == job.tenant_id,
+                                                    ImportJob.job_id == job.job_id)
+                            .values(rep_id=result.rep_id, owner_sha256=owner, updated_at=now(),
+                                    **stored_result(result)))
+        if earlier is not None and result.rep_id:
+            raise JobFailed(refusal(result.rep_id, earlier),
+                            conflict={"rep_id": earlier.rep_id, "job_id": earlier.job_id})
 
     @staticmethod
     def _parse(job: Pending) -> ImportResult:
@@ -214,7 +237,7 @@ class ImportRunner:
         raise AssertionError("unreachable")
 
     async def _post_all(self, job: Pending, events: list[Event]) -> None:
-        accepted = duplicates = 0
+        accepted = duplicates = refused_total = 0
         for start in range(0, len(events), self.max_batch):
             valid, refused = await asyncio.to_thread(self._check, job, events[start:start + self.max_batch])
             if valid:
@@ -222,6 +245,8 @@ class ImportRunner:
                 accepted, duplicates = accepted + new, duplicates + known
             values: dict[str, Any] = {"events_accepted": accepted, "duplicates": duplicates}
             if refused:
+                refused_total += len(refused)
+                values["events_refused"] = refused_total
                 values["rejections"] = await asyncio.to_thread(self._rejections, job) + refused
             await asyncio.to_thread(self._update, job, **values)
 
@@ -230,12 +255,28 @@ class ImportRunner:
             row = session.get(ImportJob, job.key)
             return list(row.rejections or []) if row else []
 
-    # -- reading a job
+    # -- reading jobs
+
+    def list(self, caller: Identity, params: PageParams, *, status: Status | None,
+             kind: Kind | None) -> dict[str, Any]:
+        """The tenant's jobs, newest first (without their rejected rows)."""
+        where = [ImportJob.tenant_id == caller.tenant_id]
+        if status:
+            where.append(ImportJob.status == status)
+        if kind:
+            where.append(ImportJob.kind == kind)
+        with read_session(self.factory) as session:
+            total = session.scalar(select(func.count()).select_from(ImportJob).where(*where)) or 0
+            rows = session.scalars(select(ImportJob).options(defer(ImportJob.rejections)).where(*where)
+                                   .order_by(ImportJob.created_at.desc(), ImportJob.job_id)
+                                   .limit(params.limit).offset(params.offset)).all()
+            items: list[ImportJobSummary] = [job_summary(row) for row in rows]
+        return page(items, total=int(total), params=params)
 
     def _abandoned(self, job: ImportJob) -> bool:
         """An active job that no gateway has refreshed within the stale period, and not this one's."""
         stale = now() - timedelta(seconds=self.settings.stale_seconds)
-        return job.status in ACTIVE and aware(job.updated_at) < stale and not self.holds(job.tenant_id, job.job_id)
+        return job.status in ACTIVE and utc(job.updated_at) < stale and not self.holds(job.tenant_id, job.job_id)
 
     def read(self, caller: Identity, job_id: str, params: PageParams) -> ImportJobRead:
         """The job as stored; a job its gateway abandoned is marked failed first (a short write,

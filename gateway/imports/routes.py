@@ -1,4 +1,4 @@
-"""`POST /v1/imports/linkedin`, `POST /v1/imports/crm` and `GET /v1/imports/{job_id}`."""
+"""`POST /v1/imports/linkedin`, `POST /v1/imports/crm`, `GET /v1/imports` and `GET /v1/imports/{job_id}`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from gateway.auth import CallerDep
 from gateway.imports.jobs import ImportRunner, ImportSettings, Pending, now
-from gateway.imports.schemas import ImportAccepted, ImportJobRead
+from gateway.imports.schemas import ImportAccepted, ImportJobRead, ImportJobSummary, Kind, Status
 from gateway.imports.uploads import (
     check_archive,
     check_header,
@@ -31,7 +31,7 @@ from importers.result import ImportResult
 from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
-from rapportkit.pagination import PageDep
+from rapportkit.pagination import Page, PageDep
 from rapportkit.params import PathId
 
 
@@ -124,6 +124,16 @@ async def post_crm(request: Request, caller: CallerDep) -> JSONResponse:
         return parse_crm(data, tenant_id=tenant, mapping=mapping, name=name)
 
     return await create_job(request, caller, "crm", None, parse)
+
+
+@router.get("/v1/imports", response_model=Page[ImportJobSummary],
+            summary="The tenant's import jobs, newest first: status, progress and counts (no rejected rows)")
+async def list_imports(request: Request, caller: CallerDep, params: PageDep,
+                       status: Annotated[Status | None, Query(description="only jobs in this status")] = None,
+                       kind: Annotated[Kind | None, Query(description="only jobs of this kind")] = None,
+                       ) -> dict[str, Any]:
+    runner: ImportRunner = request.app.state.imports
+    return await asyncio.to_thread(runner.list, caller, params, status=status, kind=kind)
 
 
 @router.get("/v1/imports/{job_id}", response_model=ImportJobRead,

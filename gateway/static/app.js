@@ -4,6 +4,7 @@ import { clear, errorBox, loading, toast } from './dom.js';
 import { openStream } from './stream.js';
 import { accountsView } from './views/accounts.js';
 import { contentView } from './views/content.js';
+import { importsView } from './views/imports.js';
 import { leaderboardView } from './views/leaderboard.js';
 import { outcomesView } from './views/outcomes.js';
 import { repView } from './views/rep.js';
@@ -14,6 +15,7 @@ const VIEWS = {
   accounts: accountsView,
   outcomes: outcomesView,
   content: contentView,
+  imports: importsView,
 };
 // Which stream events make which view stale.
 const STALE_ON = {
@@ -22,6 +24,7 @@ const STALE_ON = {
   accounts: ['rapport.scoring.recommendation.issued'],
   outcomes: ['rapport.scoring.score.updated'],
   content: ['rapport.scoring.score.updated'],
+  imports: [], // it polls its active jobs itself
 };
 const STREAM_TYPES = ['rapport.scoring.score.updated', 'rapport.scoring.alert.raised',
   'rapport.scoring.recommendation.issued'];
@@ -59,7 +62,7 @@ async function render({ quiet = false } = {}) {
   target.dataset.view = name;
   if (!quiet) clear(main).append(loading());
   try {
-    await VIEWS[name](target, params, { navigate });
+    await VIEWS[name](target, params, { navigate, refresh: () => render({ quiet: true }) });
   } catch (exc) {
     if (exc instanceof ApiError && exc.status === 401) return;
     target.append(errorBox(exc));

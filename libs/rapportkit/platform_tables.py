@@ -1,5 +1,6 @@
 """Frozen DDL of the platform tables (outbox, inbox), called from each service's migrations: `create_v1`
-from the first, `add_outbox_lane_v2` from the one that brought the lanes."""
+from the first, `add_outbox_lane_v2` from the one that brought the lanes; and of a service's person
+alias table (rapportkit.aliases): `create_person_alias_v1`."""
 
 from __future__ import annotations
 
@@ -39,3 +40,16 @@ def create_v1() -> None:
 def add_outbox_lane_v2() -> None:
     """The outbox row's lane: `live` (POST /v1/events) or `bulk` (imports), see rapportkit.outbox."""
     op.add_column("outbox", sa.Column("lane", sa.String(8), nullable=False, server_default="live"))
+
+
+def create_person_alias_v1(table: str) -> None:
+    """A service's alias table (weak key → strong key, rapportkit.aliases.PersonAliasColumns)."""
+    op.create_table(
+        table,
+        sa.Column("tenant_id", sa.String(64), nullable=False),
+        sa.Column("weak_key", sa.String(2000), nullable=False),
+        sa.Column("strong_key", sa.String(2000), nullable=True),
+        sa.Column("ambiguous", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "weak_key"),
+    )
+    op.create_index(f"ix_{table}_strong", table, ["tenant_id", "strong_key"])

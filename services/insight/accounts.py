@@ -11,13 +11,14 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rapportkit import aliases
 from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, new_event
 from services.insight.icp import AccountFacts, icp_fit
-from services.insight.models import Account, Stakeholder
+from services.insight.models import Account, PersonAlias, Stakeholder
 from services.insight.quadrant import place
 from services.insight.settings import TenantRules, rules_for
 
@@ -54,11 +55,13 @@ def lock_accounts(session: Session, tenant_id: str, account_ids: Iterable[str]) 
 
 
 def active_stakeholders(session: Session, tenant_id: str, account_id: str) -> int:
-    """Size of the buying centre: distinct people among the account's active stakeholders."""
-    return int(session.scalar(
-        select(func.count(func.distinct(Stakeholder.person_key)))
-        .where(Stakeholder.tenant_id == tenant_id, Stakeholder.account_id == account_id,
-               Stakeholder.active.is_(True), Stakeholder.person_key.is_not(None))) or 0)
+    """Size of the buying centre: distinct people among the account's active stakeholders (a person
+    recorded once by name and once with a URL is one: rapportkit.aliases)."""
+    keys: set[str] = {key for key in session.scalars(select(Stakeholder.person_key).where(
+        Stakeholder.tenant_id == tenant_id, Stakeholder.account_id == account_id,
+        Stakeholder.active.is_(True), Stakeholder.person_key.is_not(None))) if key}
+    merged = aliases.resolve(session, PersonAlias, tenant_id, keys)
+    return len({merged.get(key, key) for key in keys})
 
 
 def refresh(session: Session, account: Account, *, cause: str, at: datetime,

@@ -3,6 +3,8 @@
 Each returns the incoming event plus the events it derives (quadrant and fit changes), staged in
 the same transaction. State that can arrive out of order keeps the latest by event time:
 an account's attributes, a stakeholder's identity and whether they are active, a signal's capture.
+Every request also records the aliases its people teach (rapportkit.aliases): a stakeholder known
+by name and the same person with a URL count as one in the buying centre and the reads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from rapportkit import aliases
 from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import require_person_key
@@ -22,6 +25,7 @@ from services.insight.models import (
     Account,
     AccountFollow,
     Note,
+    PersonAlias,
     ProfileView,
     Signal,
     SignalAction,
@@ -45,6 +49,7 @@ def identity_of(person: dict[str, Any]) -> dict[str, str | None]:
 
 
 def profile_viewed(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAlias, event)
     data = event["data"]
     session.add(ProfileView(tenant_id=event["tenantid"], event_id=event["id"], rep_id=data["rep_id"],
                             person_key=require_person_key(event), viewed_at=parse_time(event["time"])))
@@ -100,6 +105,7 @@ def _lock_stakeholder(session: Session, tenant: str, stakeholder_id: str,
 
 
 def stakeholder_identified(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAlias, event)  # before a refresh counts people
     data, tenant, at = event["data"], event["tenantid"], parse_time(event["time"])
     key = require_person_key(event)
     row, locked = _lock_stakeholder(session, tenant, data["stakeholder_id"], data["account_id"])
@@ -130,6 +136,7 @@ def stakeholder_departed(session: Session, event: Event) -> list[Event]:
 
 
 def note_recorded(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAlias, event)
     data = event["data"]
     session.add(Note(tenant_id=event["tenantid"], event_id=event["id"], rep_id=data["rep_id"],
                      account_id=data["account_id"], text=data["text"],
@@ -173,6 +180,7 @@ def _follow_up(session: Session, signal: Signal) -> None:
 
 
 def signal_captured(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAlias, event)
     data, at = event["data"], parse_time(event["time"])
     key = require_person_key(event) if "person" in data else None
     signal = _lock_signal(session, event["tenantid"], data["signal_id"])

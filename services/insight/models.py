@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rapportkit.aliases import PersonAliasColumns
+
 
 class Base(DeclarativeBase):
     """The insight service's own metadata."""
@@ -77,6 +79,12 @@ class Stakeholder(Base):
     departed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PersonAlias(PersonAliasColumns, Base):
+    """A weak (name) key and the strong key it merges into (rapportkit.aliases)."""
+
+    __tablename__ = "person_alias"
 
 
 class Signal(Base):

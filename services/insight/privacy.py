@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil
 from rapportkit.outbox import PUBLISHED
 from rapportkit.people import erasure_keys, strong_keys, weak_key
 from rapportkit.privacy import REDACTED, outbox_mentioning
-from services.insight.models import Note, ProfileView, Signal, Stakeholder
+from services.insight.models import Note, PersonAlias, ProfileView, Signal, Stakeholder
 
 _OUTBOX_TYPES = ("rapport.insight.stakeholder.identified", "rapport.insight.profile.viewed",
                  "rapport.insight.signal.captured", "rapport.insight.note.recorded")
@@ -121,6 +121,8 @@ def erase_person(session: Session, *, tenant_id: str, person: dict[str, Any], re
             if linked:
                 note.person_key = pseudonym
             notes += 1
+    session.execute(delete(PersonAlias).where(PersonAlias.tenant_id == tenant_id, or_(  # their name ↔ URL aliases
+        PersonAlias.weak_key.in_(target.keys), PersonAlias.strong_key.in_(target.keys))))
     published = scrub_outbox(session, tenant_id=tenant_id, target=target, pseudonym=pseudonym)
     return {"stakeholders": len(stakeholders), "profile_views": views, "signals": len(signals),
             "notes": notes, "published_events": published}

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from rapportkit import aliases
 from rapportkit.catalog import ROLES
 from rapportkit.db import utc
 from rapportkit.envelope import format_time
+from rapportkit.people import is_weak
 from services.insight import settings
-from services.insight.models import Account, AccountFollow, Note, ProfileView, Signal, Stakeholder
+from services.insight.models import Account, AccountFollow, Note, PersonAlias, ProfileView, Signal, Stakeholder
 
 RECENT_NOTES = 10
 
@@ -58,8 +60,9 @@ def _stakeholder(s: Stakeholder) -> dict[str, Any]:
     erased = s.erased_at is not None
     person = None if erased else {f: v for f in ("profile_url", "email", "name", "title", "company")
                                   if (v := getattr(s, f)) is not None}
+    identity = None if erased or not s.person_key else ("weak" if is_weak(s.person_key) else "strong")
     return {"stakeholder_id": s.stakeholder_id, "person_key": None if erased else s.person_key, "person": person,
-            "role": s.role, "seniority": s.seniority, "identified_at": _time(s.identified_at),
+            "identity": identity, "role": s.role, "seniority": s.seniority, "identified_at": _time(s.identified_at),
             "erased": erased}
 
 
@@ -87,6 +90,10 @@ def account_detail(session: Session, *, tenant_id: str, account_id: str,
         by_role.setdefault(s.role or "unknown", []).append(_stakeholder(s))
     covered = [r for r in ROLES if r != "unknown" and by_role[r]]
     active_keys = [s.person_key for s in active if s.person_key]
+    # a stakeholder's views under any key of theirs: by name and by URL (rapportkit.aliases)
+    active_keys += [*aliases.resolve(session, PersonAlias, tenant_id, active_keys).values(),
+                    *aliases.weak_of(session, PersonAlias, tenant_id, active_keys)]
+    active_keys = sorted(set(active_keys))
     views = int(session.scalar(select(func.count()).select_from(ProfileView).where(
         ProfileView.tenant_id == tenant_id, ProfileView.person_key.in_(active_keys))) or 0) if active_keys else 0
     notes, last_note = session.execute(select(func.count(), func.max(Note.recorded_at)).where(

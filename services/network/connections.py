@@ -86,6 +86,18 @@ def status(history: History) -> str:
     return max(candidates, key=lambda c: (c[0], c[1]))[2]
 
 
+def merge(a: History, b: History) -> History:
+    """One history of two (the same person stored under a weak and a strong key, docs/network.md
+    "People known by name"): `b`'s transitions recorded onto `a`, so the fold's rules hold."""
+    history = a
+    for transition, at, direction in ((REQUESTED, b.first_requested_at, b.direction),
+                                      (REQUESTED, b.last_requested_at, None), (ACCEPTED, b.accepted_at, None),
+                                      (DECLINED, b.declined_at, None), (WITHDRAWN, b.withdrawn_at, None)):
+        if at is not None:
+            history = record(history, transition, at, direction=direction)
+    return history
+
+
 def fold(transitions: list[tuple[str, datetime, str | None]]) -> History:
     """Fold (transition, time, direction) triples in the given order (tests use any order)."""
     history = History()

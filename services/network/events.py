@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from rapportkit import outbox
+from rapportkit import aliases, outbox
 from rapportkit.consumer import handlers
 from rapportkit.db import utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import erasure_keys, person_key_or_none
 from rapportkit.privacy import erasure_completed
 from rapportkit.tenants import tenant_deletion_handler
-from services.network.models import AccountRow, Base, StakeholderRow
+from services.network.models import AccountRow, Base, PersonAliasRow, StakeholderRow
 from services.network.privacy import erase_person
 
 SOURCE = "rapport/network"
@@ -49,6 +49,7 @@ def stakeholder_changed(session: Session, event: Event) -> None:
     if identified and (row.identified_at is None or at >= utc(row.identified_at)):
         # the latest identification describes the person, even when a later departure deactivated them
         row.person_key = person_key_or_none(data["person"])
+        aliases.learn(session, PersonAliasRow, [(event["tenantid"], data["person"])])
         row.role, row.seniority = data["role"], data.get("seniority")
         row.identified_at = at
         if utc(row.changed_at) == at:

@@ -9,6 +9,10 @@ event id) and returns the events to publish:
   ``minutes_since_connection_accepted``;
 * meetings: fold booked / held into the meeting; publish the event as is;
 * endorsements, recommendations: remember who they name (for erasure); publish as is.
+
+The first event of a request also records the aliases its people teach (a person with a URL or
+e-mail and a name: their weak keys are that person; rapportkit.aliases), so the reads merge a
+person stored by name only into the same person with a URL.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from rapportkit import aliases
 from rapportkit.db import insert_ignore, table_of, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.ingest import IngestHandler, batch_of
 from rapportkit.people import require_person_key
 from services.network import connections as C
-from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonEventRow
+from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonAliasRow, PersonEventRow
 from services.network.pitch import classify
 
 
@@ -44,6 +49,7 @@ def _remember_person(session: Session, event: Event, key: str) -> None:
 
 
 def connection(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAliasRow, event)
     data, tenant = event["data"], event["tenantid"]
     key, at = require_person_key(event), parse_time(event["time"])
     transition = event["type"].rsplit(".", 1)[1]
@@ -93,6 +99,7 @@ def _connection_of(session: Session, tenant: str, rep: str, key: str) -> Connect
 
 
 def message(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAliasRow, event)
     data, tenant = event["data"], event["tenantid"]
     key, at = require_person_key(event), parse_time(event["time"])
     outbound = event["type"].endswith(".sent")
@@ -118,6 +125,7 @@ def message(session: Session, event: Event) -> list[Event]:
 
 
 def meeting(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAliasRow, event)
     data, tenant = event["data"], event["tenantid"]
     at = parse_time(event["time"])
     key = require_person_key(event) if data.get("person") is not None else None
@@ -144,6 +152,7 @@ def meeting(session: Session, event: Event) -> list[Event]:
 
 
 def person_named(session: Session, event: Event) -> list[Event]:
+    aliases.learn_from_request(session, PersonAliasRow, event)
     _remember_person(session, event, require_person_key(event))
     return [event]
 

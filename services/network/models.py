@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rapportkit.aliases import PersonAliasColumns
 from rapportkit.db import utc
 from services.network.connections import History
 
@@ -25,7 +26,7 @@ class Base(DeclarativeBase):
 
 
 S = String(200)
-KEY = String(2000)  # a person key (normalised profile URL or email)
+KEY = String(2000)  # a person key (normalised profile URL, email, or weak name key)
 
 
 class ConnectionRow(Base):
@@ -106,6 +107,12 @@ class PersonEventRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[str] = mapped_column(S, primary_key=True)
     person_key: Mapped[str] = mapped_column(KEY)
+
+
+class PersonAliasRow(PersonAliasColumns, Base):
+    """A weak (name) key and the strong key it merges into (rapportkit.aliases)."""
+
+    __tablename__ = "network_person_alias"
 
 
 class AccountRow(Base):

@@ -8,6 +8,8 @@ while nothing identifies the person:
 * connections and meetings lose the person's details (name, title, URL, email);
 * the stakeholder read model keeps the pseudonym, so coverage still matches the pseudonymised
   connections and messages;
+* a rep who knew them under two keys (by name, then by URL) keeps one connection: the two rows
+  are folded into the pseudonym's; the aliases of their name are forgotten;
 * the outbox rows of the events that named them are scrubbed the same way (person replaced by the
   pseudonym, text, invitation message, subject and attachments removed), so the service's database
   keeps no copy. Events already published to Kafka are beyond this service's reach.
@@ -17,13 +19,21 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil
 from rapportkit.outbox import OutboxRow
 from rapportkit.privacy import pseudonym
-from services.network.models import ConnectionRow, MeetingRow, MessageRow, PersonEventRow, StakeholderRow
+from services.network import connections as C
+from services.network.models import (
+    ConnectionRow,
+    MeetingRow,
+    MessageRow,
+    PersonAliasRow,
+    PersonEventRow,
+    StakeholderRow,
+)
 
 PERSONAL_FIELDS = ("text", "message", "subject", "conversation_title", "attachments")
 
@@ -42,6 +52,28 @@ def scrub(event: dict[str, Any], request_id: str) -> dict[str, Any]:
     return {**event, "data": data}
 
 
+def _rename_connections(session: Session, *, tenant_id: str, person: str, alias: str) -> int:
+    """Connections are keyed by person: a rep who knew the person under two keys (by name, then by
+    URL) has two rows, which both become the pseudonym's, so the second is folded into the first."""
+    rows = session.execute(select(ConnectionRow.rep_id).where(
+        ConnectionRow.tenant_id == tenant_id, ConnectionRow.person_key == person)).scalars().all()
+    for rep_id in rows:
+        row = session.get(ConnectionRow, (tenant_id, rep_id, person))
+        kept = session.get(ConnectionRow, (tenant_id, rep_id, alias))
+        assert row is not None
+        if kept is None:
+            session.execute(update(ConnectionRow).where(
+                ConnectionRow.tenant_id == tenant_id, ConnectionRow.rep_id == rep_id,
+                ConnectionRow.person_key == person).values(person_key=alias, person=None))
+            session.expire(row)
+            continue
+        history = C.merge(kept.history(), row.history())
+        kept.store(history, C.status(history))
+        session.delete(row)
+        session.flush()
+    return len(rows)
+
+
 def erase_person(session: Session, *, tenant_id: str, person: str, request_id: str) -> dict[str, int]:
     """Erase `person` (a person key) in the caller's transaction; returns how many rows of each kind."""
     alias = pseudonym(request_id)
@@ -50,9 +82,9 @@ def erase_person(session: Session, *, tenant_id: str, person: str, request_id: s
     event_ids += session.scalars(select(PersonEventRow.event_id).where(
         PersonEventRow.tenant_id == tenant_id, PersonEventRow.person_key == person))
     touched = {"events": len(event_ids)}
+    touched["connections"] = _rename_connections(session, tenant_id=tenant_id, person=person, alias=alias)
     changes: list[tuple[str, Any, dict[str, Any]]] = [
         ("messages", MessageRow, {"person_key": alias, "text": None}),
-        ("connections", ConnectionRow, {"person_key": alias, "person": None}),
         ("meetings", MeetingRow, {"person_key": alias, "person": None}),
         ("stakeholders", StakeholderRow, {"person_key": alias}),
         ("person_events", PersonEventRow, {"person_key": alias}),
@@ -61,6 +93,10 @@ def erase_person(session: Session, *, tenant_id: str, person: str, request_id: s
         result = session.execute(update(model).where(model.tenant_id == tenant_id, model.person_key == person)
                                  .values(**values))
         touched[name] = cast(CursorResult[Any], result).rowcount
+    forgotten = session.execute(delete(PersonAliasRow).where(  # the name ↔ URL aliases of the person
+        PersonAliasRow.tenant_id == tenant_id,
+        or_(PersonAliasRow.weak_key == person, PersonAliasRow.strong_key == person)))
+    touched["aliases"] = cast(CursorResult[Any], forgotten).rowcount
     for start in range(0, len(event_ids), 500):
         rows = session.scalars(select(OutboxRow).where(
             OutboxRow.tenant_id == tenant_id, OutboxRow.event_id.in_(event_ids[start:start + 500])))

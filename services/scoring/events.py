@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import defaultdict
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from rapportkit import outbox
+from rapportkit import aliases, outbox
 from rapportkit.consumer import Handler, handled_lane, handlers
 from rapportkit.db import dialect_insert, insert_ignore, insert_many, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
@@ -37,6 +38,7 @@ from services.scoring.models import (
     FactRow,
     LeadRow,
     OpportunityRow,
+    PersonAliasRow,
     ReferralRow,
     RepRow,
     RepVersionRow,
@@ -62,12 +64,38 @@ def add_fact(session: Session, event: Event, kind: str, *, rep_id: str | None = 
     data = event["data"]
     rep = rep_id or data["rep_id"]
     at = parse_time(event["time"])
+    remember_person(session, event)
     session.info.setdefault(FACTS, []).append({
         "tenant_id": event["tenantid"], "rep_id": rep, "kind": kind, "at": at, "person": person,
         "account_id": account_id, "ref": ref, "flag": flag, "detail": detail, "event_id": event["id"]})
     dirty: dict[tuple[str, str, date], int] = session.info.setdefault(DIRTY_DAYS, {})
     key, lane = (event["tenantid"], rep, at.date()), LIVE if handled_lane(session) == outbox.LIVE else BULK
     dirty[key] = min(lane, dirty.get(key, BULK))
+
+
+PEOPLE = "scoring.people"  # Session.info: (tenant, person dict) of this transaction's events, for the aliases
+
+
+def remember_person(session: Session, event: Event) -> None:
+    person = event["data"].get("person")
+    if isinstance(person, dict):
+        session.info.setdefault(PEOPLE, []).append((event["tenantid"], person))
+
+
+def _learn_aliases(session: Session) -> None:
+    """Record the aliases the transaction's people teach; a new alias of a name some fact or
+    stakeholder is stored under changes whom those facts count (a context change of the tenant)."""
+    changed = aliases.learn(session, PersonAliasRow, session.info.pop(PEOPLE, None) or ())
+    by_tenant: dict[str, list[str]] = defaultdict(list)
+    for tenant, weak in changed:
+        by_tenant[tenant].append(weak)
+    for tenant, weaks in by_tenant.items():
+        for start in range(0, len(weaks), 500):
+            chunk = weaks[start:start + 500]
+            if any(session.scalar(select(model.person).where(model.tenant_id == tenant, model.person.in_(chunk))
+                                  .limit(1)) for model in (FactRow, StakeholderRow)):
+                session.info.setdefault(CONTEXT_TENANTS, set()).add(tenant)
+                break
 
 
 DIRTY_DAYS = "scoring.dirty_days"
@@ -86,9 +114,10 @@ CONTEXT_TENANTS = "scoring.context_tenants"
 @sa_event.listens_for(Session, "before_commit")
 def _mark_changes(session: Session) -> None:
     """What this transaction changed, recorded in a few statements: the rep-days its facts touched
-    (for the scorer), and the versions of the scoring inputs of each tenant it touched (for the
-    leaderboard, services/scoring/board.py)."""
+    (for the scorer), the versions of the scoring inputs of each tenant it touched (for the
+    leaderboard, services/scoring/board.py), and the aliases its people teach (rapportkit.aliases)."""
     write_facts(session)
+    _learn_aliases(session)
     days: dict[tuple[str, str, date], int] = session.info.pop(DIRTY_DAYS, None) or {}
     context = session.info.pop(CONTEXT_TENANTS, None) or set()
     if not days and not context:
@@ -215,6 +244,7 @@ def stakeholder_changed(session: Session, event: Event) -> None:
     row.account_id, row.active, row.changed_at = data["account_id"], identified, at
     if identified:
         row.person, row.role = person_key_or_none(data["person"]), data["role"]
+        remember_person(session, event)
 
 
 def quadrant_changed(session: Session, event: Event) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rapportkit.aliases import PersonAliasColumns
+
 S = String(200)
 
 
@@ -219,3 +221,10 @@ class RepVersionRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     rep_id: Mapped[str] = mapped_column(S, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class PersonAliasRow(PersonAliasColumns, Base):
+    """A weak (name) key and the strong key it merges into (rapportkit.aliases): facts and
+    stakeholders stored under either count as one person."""
+
+    __tablename__ = "person_alias"

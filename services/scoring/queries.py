@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rapportkit import aliases
 from rapportkit.db import among, utc
 from services.scoring import facts as F
 from services.scoring.facts import Context, Fact, Stakeholder
 from services.scoring.model import Score, compute
-from services.scoring.models import AccountRow, FactRow, SignalRow, StakeholderRow, TenantSettingsRow
+from services.scoring.models import AccountRow, FactRow, PersonAliasRow, SignalRow, StakeholderRow, TenantSettingsRow
 from services.scoring.settings import ScoringSettings
 
 
@@ -56,6 +57,11 @@ def tenant_facts(session: Session, tenant_id: str, first: date, last: date,
     for chosen in chunks:
         for row in session.execute(chosen):
             grouped[row.rep_id].append(_fact(row))
+    merged = aliases.resolve(session, PersonAliasRow, tenant_id,
+                             {f.person for facts in grouped.values() for f in facts if f.person})
+    if merged:  # a person known by name counts as the same person with a URL (rapportkit.aliases)
+        for facts in grouped.values():
+            facts[:] = [replace(f, person=merged[f.person]) if f.person in merged else f for f in facts]
     return grouped
 
 
@@ -92,32 +98,42 @@ def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[
         return source
     accepted = select(FactRow.rep_id, FactRow.person, func.min(FactRow.at)).where(
         FactRow.tenant_id == tenant_id, FactRow.kind == F.CONN_ACCEPTED, FactRow.person.is_not(None))
+    firsts: list[tuple[str, str, datetime]] = []
     for reps in _chunks(windows):
-        for rep, person, at in session.execute(accepted.where(among(session, FactRow.rep_id, reps))
-                                               .group_by(FactRow.rep_id, FactRow.person)):
-            if person:
-                source.accepted.setdefault(rep, {})[person] = utc(at)
+        firsts += [(rep, person, utc(at)) for rep, person, at in session.execute(
+            accepted.where(among(session, FactRow.rep_id, reps)).group_by(FactRow.rep_id, FactRow.person)) if person]
+    merged = aliases.resolve(session, PersonAliasRow, tenant_id, {person for _, person, _ in firsts})
+    for rep, person, at in firsts:  # a person accepted by name and by URL: the first of both
+        known = source.accepted.setdefault(rep, {})
+        key = merged.get(person, person)
+        known[key] = min(at, known.get(key, at))
     facts = [f for window in windows.values() for f in window]
     people = {f.person for f in facts if f.person}.union(*(a.keys() for a in source.accepted.values()))
+    people |= set(aliases.weak_of(session, PersonAliasRow, tenant_id, people))  # stakeholders stored by name
     active = StakeholderRow.tenant_id == tenant_id, StakeholderRow.active.is_(True)
+    found: list[tuple[str, str, str]] = []
     for chunk in _chunks(people):
-        for person, account, role in session.execute(select(
-                StakeholderRow.person, StakeholderRow.account_id, StakeholderRow.role).where(
-                    *active, among(session, StakeholderRow.person, chunk))):
-            if person:
-                source.stakeholders[person] = Stakeholder(account, role)
+        found += [(person, account, role) for person, account, role in session.execute(select(
+            StakeholderRow.person, StakeholderRow.account_id, StakeholderRow.role).where(
+                *active, among(session, StakeholderRow.person, chunk))) if person]
+    merged = aliases.resolve(session, PersonAliasRow, tenant_id, {person for person, _, _ in found})
+    for person, account, role in found:
+        source.stakeholders[merged.get(person, person)] = Stakeholder(account, role)
     accounts = {s.account_id for s in source.stakeholders.values()} | {f.account_id for f in facts if f.account_id}
+    members: list[tuple[str, str, str]] = []
     for chunk in _chunks(accounts):
-        for account, person, stakeholder_id, role in session.execute(select(
-                StakeholderRow.account_id, StakeholderRow.person, StakeholderRow.stakeholder_id,
-                StakeholderRow.role).where(*active, among(session, StakeholderRow.account_id, chunk))):
-            source.centres.setdefault(account, {})[person or stakeholder_id] = role
+        members += [(account, who or stakeholder_id, role) for account, who, stakeholder_id, role in session.execute(
+            select(StakeholderRow.account_id, StakeholderRow.person, StakeholderRow.stakeholder_id,
+                   StakeholderRow.role).where(*active, among(session, StakeholderRow.account_id, chunk)))]
         for row in session.execute(select(AccountRow.account_id, AccountRow.quadrant, AccountRow.icp_fit).where(
                 AccountRow.tenant_id == tenant_id, among(session, AccountRow.account_id, chunk))):
             if row.quadrant:
                 source.quadrants[row.account_id] = row.quadrant
             if row.icp_fit is not None:
                 source.fits[row.account_id] = row.icp_fit
+    merged = aliases.resolve(session, PersonAliasRow, tenant_id, {who for _, who, _ in members})
+    for account, who, role in members:
+        source.centres.setdefault(account, {})[merged.get(who, who)] = role
     for chunk in _chunks({f.ref for f in facts if f.kind == F.SIGNAL_ACTIONED and f.ref}):
         for signal_id, at in session.execute(select(SignalRow.signal_id, SignalRow.captured_at).where(
                 SignalRow.tenant_id == tenant_id, among(session, SignalRow.signal_id, chunk))):

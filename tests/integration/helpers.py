@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +15,15 @@ from kafka import KafkaConsumer, TopicPartition
 from rapportkit import jsonutil
 
 T = TypeVar("T")
+
+
+def archive(files: dict[str, str]) -> bytes:
+    """A zip archive in memory of `files` (name → text), e.g. a small LinkedIn export."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    return buffer.getvalue()
 
 
 def new_rep() -> str:

@@ -34,7 +34,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from stack.processes import Stack
-from tests.integration.helpers import eventually
+from tests.integration.helpers import archive, eventually
 from tests.unit.linkedin_corpus_paths import MAVEN_PIPELINE, fixture, linkedin_corpus_folders
 
 RAPPORT = Path(sys.executable).parent / "rapport"  # the console script installed with the project
@@ -211,14 +211,6 @@ CONNECTIONS = ("First Name,Last Name,URL,Email Address,Company,Position,Connecte
                ",,,,,,14 Mar 2024\n")
 
 
-def archive(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, content in files.items():
-            z.writestr(name, content)
-    return buffer.getvalue()
-
-
 def test_bad_uploads_are_refused_naming_the_field(tenant: Tenant) -> None:
     c = tenant.ingest
     post = c.post
@@ -297,6 +289,124 @@ def test_a_job_left_running_by_a_dead_gateway_is_marked_failed(stack: Stack, ten
     engine.dispose()
     job = tenant.ingest.get(f"/v1/imports/{job_id}").json()
     assert job["status"] == "failed" and job["error"].startswith("interrupted")
+
+
+def test_the_jobs_are_listed_newest_first_filtered_and_paged(stack: Stack, tenant: Tenant,
+                                                             platform: httpx.Client) -> None:
+    mapping = '{"columns": {"opportunity_id": "id", "rep": "who", "stage": "stage", "created_at": "opened"}}'
+    crm = tenant.ingest.post("/v1/imports/crm", data={"mapping": mapping}, files={
+        "file": ("pipe.csv", b"id,who,stage,opened\nD-1,Ada Example,Open,2024-01-02\n", "text/csv")})
+    assert crm.status_code == 202, crm.text
+    crm_job = finished(tenant.ingest, crm.json()["job_id"])
+    data = archive({"Connections.csv": CONNECTIONS})
+    failed = finished(tenant.ingest, start_linkedin(tenant.ingest, data))  # nobody named: fails
+    done = finished(tenant.ingest, start_linkedin(tenant.ingest, data, rep_id="ada-owner"))
+    assert (crm_job["status"], failed["status"], done["status"]) == ("done", "failed", "done")
+
+    listed = tenant.admin.get("/v1/imports")
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert (body["total"], body["limit"], body["offset"]) == (3, 50, 0)
+    assert [j["job_id"] for j in body["items"]] == [done["job_id"], failed["job_id"], crm_job["job_id"]]
+    first = body["items"][0]
+    summary = ("job_id", "kind", "status", "phase", "rep_id", "error", "created_at", "progress", "rows_read",
+               "events_produced", "events_accepted", "duplicates", "rejected", "events_refused")
+    assert {k: first[k] for k in summary} == {k: done[k] for k in summary}
+    assert "rejections" not in first and "files" not in first  # the job's own read has them
+
+    def ids(**params: Any) -> list[str]:
+        response = tenant.ingest.get("/v1/imports", params=params)
+        assert response.status_code == 200, response.text
+        return [j["job_id"] for j in response.json()["items"]]
+
+    assert ids(status="failed") == [failed["job_id"]]
+    assert ids(kind="crm") == [crm_job["job_id"]]
+    assert ids(kind="linkedin", status="done") == [done["job_id"]]
+    assert ids(status="running") == []
+    assert ids(limit=1, offset=1) == [failed["job_id"]]
+    for params, field in (({"status": "finished"}, "status"), ({"kind": "csv"}, "kind"), ({"limit": 0}, "limit")):
+        assert error_of(tenant.ingest.get("/v1/imports", params=params)) == (422, [["query", field]])
+
+    other = new_tenant(stack, platform)
+    try:
+        assert other.admin.get("/v1/imports").json()["total"] == 0  # another tenant's jobs are not listed
+    finally:
+        other.admin.close()
+        other.ingest.close()
+
+
+def test_an_export_already_imported_under_another_rep_is_refused(stack: Stack, tenant: Tenant,
+                                                                 tmp_path: Path) -> None:
+    folder = next(f for f in export_folders() if f.name == "set_05")
+    data = zipped(folder)
+    first = finished(tenant.ingest, start_linkedin(tenant.ingest, data))
+    assert first["status"] == "done" and first["events_accepted"] > 100, first["error"]
+    owner = first["rep_id"]
+    before = network_of(tenant.admin, owner)
+
+    refused = finished(tenant.ingest, start_linkedin(tenant.ingest, data, rep_id="someone-else"))
+    assert refused["status"] == "failed" and refused["rep_id"] == "someone-else"
+    assert refused["conflict"] == {"rep_id": owner, "job_id": first["job_id"]}
+    assert f"already imported under rep {owner!r}" in refused["error"] and "POST /v1/admin/reps" in refused["error"]
+    assert refused["events_accepted"] == 0 and refused["duplicates"] == 0  # nothing was posted
+    assert refused["rows_read"] == first["rows_read"]  # the parse is still shown
+    assert tenant.admin.get("/v1/reps/someone-else/network").status_code == 404  # the network knows no such rep
+    assert network_of(tenant.admin, owner) == before
+
+    again = finished(tenant.ingest, start_linkedin(tenant.ingest, data, rep_id=owner))  # the same rep: fine
+    assert again["status"] == "done" and again["conflict"] is None
+    assert (again["events_accepted"], again["duplicates"]) == (0, first["events_produced"])
+
+    path = tmp_path / "export.zip"
+    path.write_bytes(data)
+    env = {"RAPPORT_URL": stack.gateway_url, "RAPPORT_TOKEN": tenant.ingest_key, "RAPPORT_CONFIG": "/nonexistent"}
+    code, out, err = run_cli(["import", "linkedin", str(path), "--rep", "another-one", "--progress", "off"], env)
+    assert code == 1, (out, err)
+    assert f"already imported under rep {owner!r}" in err
+    code, out, err = run_cli(["import", "list", "--status", "failed"], env)
+    assert code == 0, err
+    assert out.count("already imported under rep") == 2 and "another-one" in out and "someone-else" in out
+
+
+OLD_EXPORT = {  # 2018-era files: people by name (and company) only
+    "Profile.csv": "First Name,Last Name,Headline\nRae,Owner,Sales\n",
+    "Connections.csv": ("First Name,Last Name,Email Address,Company,Position,Connected On\n"
+                        'Ada,Example,,Acme,CTO,"1/8/18, 6:14 PM"\n'
+                        'Bo,Sample,,Globex,CFO,"4/4/18, 10:35 AM"\n'
+                        'Cy,Third,,Initech,COO,"5/5/18, 9:00 AM"\n'),
+    "Invitations.csv": 'From,To,Sent At,Message,Direction\nRae Owner,Dee Fourth,"8/18/18, 9:08 AM",,OUTGOING\n',
+}
+NEW_EXPORT = {  # a later export of the same member: the same people with profile URLs, and one more
+    "Profile.csv": "First Name,Last Name,Headline\nRae,Owner,Sales\n",
+    "Connections.csv": ("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                        "Ada,Example,https://www.linkedin.com/in/ada-example,,Acme,CTO,08 Jan 2018\n"
+                        "Bo,Sample,https://www.linkedin.com/in/bo-sample,,Globex,CFO,04 Apr 2018\n"
+                        "Eve,Fifth,https://www.linkedin.com/in/eve-fifth,,Umbrella,CEO,01 Feb 2024\n"),
+    "Invitations.csv": ("From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl\n"
+                        'Rae Owner,Dee Fourth,"2/12/24, 11:44 AM",,OUTGOING,https://www.linkedin.com/in/rae-owner,'
+                        "https://www.linkedin.com/in/dee-fourth\n"),
+}
+
+
+def test_people_known_by_name_merge_into_a_later_import_with_urls(tenant: Tenant) -> None:
+    old = finished(tenant.ingest, start_linkedin(tenant.ingest, archive(OLD_EXPORT)))
+    assert (old["status"], old["rep_id"], old["rejected"], old["events_accepted"]) == ("done", "rae-owner", 0, 4)
+    connections = network_of(tenant.admin, "rae-owner")["connections"]
+    assert (connections["total"], connections["accepted"], connections["pending"]) == (4, 3, 1)
+    assert connections["known_by_name"] == 4  # every person of the old export is known by name only
+
+    new = finished(tenant.ingest, start_linkedin(tenant.ingest, archive(NEW_EXPORT)))
+    assert (new["status"], new["rep_id"], new["events_accepted"]) == ("done", "rae-owner", 4)  # new ids: new rows
+
+    def merged() -> dict[str, Any] | None:
+        counts: dict[str, Any] = network_of(tenant.admin, "rae-owner")["connections"]
+        return counts if counts["total"] == 5 else None
+
+    # Ada and Bo (name and company), Dee (invited by name, then by URL) are one person each; Cy
+    # stays known by name; Eve is new: 5 people, not 8
+    connections = eventually(merged, timeout=30, what="the merged network")
+    assert (connections["accepted"], connections["pending"], connections["known_by_name"]) == (4, 1, 1)
+    assert connections["outbound_requests"] == 1  # Dee's two invitations are one request history
 
 
 # ---------------------------------------------------------------- the CLI and the outcomes report

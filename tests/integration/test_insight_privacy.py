@@ -67,7 +67,8 @@ def test_erasure_request_erases_the_person_and_completes(stack: Stack, client: h
 
     after = client.get(f"/v1/accounts/{acc}").json()
     [erased] = after["stakeholders"]["economic_buyer"]
-    assert erased == {"stakeholder_id": sid, "person_key": None, "person": None, "role": "economic_buyer",
+    assert erased == {"stakeholder_id": sid, "person_key": None, "person": None, "identity": None,
+                      "role": "economic_buyer",
                       "seniority": "c-level", "identified_at": "2026-11-20T10:00:00Z", "erased": True}
     assert after["stakeholders"]["user"][0]["person"] == {"email": f"charles.{tag}@example.com"}
     assert after["buying_centre"]["size"] == 2  # anonymous counts stay

@@ -171,10 +171,37 @@ def test_out_of_order_history_reads_the_same(client: httpx.Client) -> None:
     body = read_network(client, rep)
     assert body["connections"] == {"total": 2, "accepted": 1, "pending": 0, "declined": 0, "withdrawn": 1,
                                    "outbound_requests": 2, "inbound_requests": 0, "without_request": 0,
-                                   "acceptance_rate": 0.5}
+                                   "acceptance_rate": 0.5, "known_by_name": 0}
     conversations = body["conversations"]
     assert conversations["rep_initiated"] == 1 and conversations["two_way"] == 1
     assert conversations["reply_rate"] == 1.0 and conversations["median_reply_hours"] == 1.0
+
+
+def test_a_stakeholder_record_with_a_url_merges_a_person_known_by_name(client: httpx.Client) -> None:
+    """A connection imported by name and company, then insight identifies the same person with a URL
+    (consumed from rapport.insight.v1): the network counts one connected stakeholder, not a
+    stranger beside an unconnected stakeholder."""
+    rep, tag = new_rep(), uuid.uuid4().hex[:8]
+    account, name = f"acct-{tag}", f"Gia Named {tag}"
+    post(client, ev("network.connection.accepted", "2019-05-01T09:00:00Z", rep_id=rep,
+                    person={"name": name, "company": "Acme"}),
+         message("received", rep, f"c-{tag}", {"name": name, "company": "Acme"}, "2019-05-02T09:00:00Z", "Hi"))
+    assert read_network(client, rep)["connections"]["known_by_name"] == 1
+    post(client, ev("insight.account.upserted", "2026-03-01T08:00:00Z", account_id=account, name="Acme",
+                    tier="key", industry="software", employees=800),
+         ev("insight.stakeholder.identified", "2026-03-01T08:00:00Z", stakeholder_id=f"{account}-gia",
+            account_id=account, role="champion", seniority="senior",
+            person={"profile_url": f"https://www.linkedin.com/in/gia-{tag}", "name": name, "company": "Acme"}))
+
+    def merged() -> dict[str, Any] | None:
+        body = read_network(client, rep)
+        return body if body["coverage"] and body["connections"]["known_by_name"] == 0 else None
+
+    body = eventually(merged, timeout=30, what="the stakeholder to merge the person known by name")
+    assert body["connections"]["total"] == 1
+    [entry] = body["coverage"]
+    assert (entry["account_id"], entry["stakeholders"], entry["connected"], entry["contacted"]) == (account, 1, 1, 1)
+    assert entry["by_role"]["champion"]["connected"] == 1
 
 
 def test_erasure_keeps_counts_and_reports_completion(client: httpx.Client, kafka: str, stack: Stack) -> None:

@@ -339,6 +339,33 @@ def test_no_wait_prints_the_job_and_status_lists_rejections(monkeypatch: pytest.
     assert "p.csv     2  r1" in out.getvalue() and "p.csv     3  r2      d" in out.getvalue()
 
 
+def test_import_list_sends_the_filters_and_shows_the_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[httpx.Request] = []
+    listed = {"items": [job("done", created_at="2026-12-01T10:00:00Z", rep_id="ada"),
+                        job("failed", job_id="0123456789abcdef", created_at="2026-11-30T09:00:00Z",
+                            error="this export is already imported under rep 'bo'")],
+              "total": 7, "limit": 2, "offset": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=listed)
+
+    mock_gateway(monkeypatch, handler)
+    out = io.StringIO()
+    assert main(["import", "list", "--status", "done", "--kind", "linkedin", "--limit", "2"], stdout=out, env=ENV) == 0
+    assert seen[0].url.path == "/v1/imports"
+    assert dict(seen[0].url.params) == {"status": "done", "kind": "linkedin", "limit": "2"}
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "import jobs 1–2 of 7, newest first"
+    assert lines[3].split()[:6] == ["abcdef0123456789", "crm", "done", "ada", "2026-12-01", "10:00:00"]
+    assert "0123456789abcdef" in lines[4] and "already imported under rep 'bo'" in lines[4]
+    out = io.StringIO()
+    assert main(["import", "list", "--json"], stdout=out, env=ENV) == 0
+    assert json.loads(out.getvalue()) == listed and dict(seen[1].url.params) == {}
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["import", "list", "--status", "nope"])
+
+
 def test_admin_and_reads_send_what_the_contract_names(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, str, Any]] = []
 

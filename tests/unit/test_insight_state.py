@@ -18,7 +18,7 @@ from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, validate
 from rapportkit.ingest import apply_events
 from rapportkit.outbox import PUBLISHED, OutboxRow
-from services.insight import accounts, settings
+from services.insight import accounts, queries, settings
 from services.insight.events import erasure_requested
 from services.insight.ingest import INGEST_HANDLERS
 from services.insight.models import Account, Note, ProfileView, Signal, Stakeholder
@@ -128,6 +128,35 @@ def test_late_older_event_still_yields_the_current_quadrant_last(factory: Sessio
 def test_one_person_under_two_stakeholder_ids_counts_once(factory: SessionFactory) -> None:
     apply(factory, account(), identified("s1", person="ada"), identified("s2", person="ADA", role="user"))
     assert get_account(factory).active_stakeholders == 1
+
+
+def test_a_stakeholder_known_by_name_and_then_by_url_counts_once(factory: SessionFactory) -> None:
+    by_name = ev("stakeholder.identified", {"stakeholder_id": "s-name", "account_id": "acme", "role": "champion",
+                                            "seniority": "director", "person": {"name": "Ada Lovelace",
+                                                                                "company": "Acme"}})
+    viewed = ev("profile.viewed", {"rep_id": "r1", "person": {"name": "Ada  LOVELACE", "company": "acme"}})
+    apply(factory, account(), by_name, viewed)
+    assert get_account(factory).active_stakeholders == 1
+    with factory() as session:
+        detail = queries.account_detail(session, tenant_id=TENANT, account_id="acme")
+    assert detail is not None
+    [member] = detail["stakeholders"]["champion"]
+    assert (member["person_key"], member["identity"]) == ("name:ada lovelace|acme", "weak")
+    assert detail["research"]["stakeholder_profile_views"] == 1
+
+    # the same person with a URL (another stakeholder record): one person, and her views under both keys
+    apply(factory, identified("s-url", role="user", person="ada-lovelace", name="Ada Lovelace", company="Acme"),
+          ev("profile.viewed", {"rep_id": "r1", "person": {"profile_url": "https://www.linkedin.com/in/ada-lovelace"}}))
+    assert get_account(factory).active_stakeholders == 1
+    with factory() as session:
+        detail = queries.account_detail(session, tenant_id=TENANT, account_id="acme")
+    assert detail is not None
+    assert detail["stakeholders"]["user"][0]["identity"] == "strong"
+    assert detail["research"]["stakeholder_profile_views"] == 2  # not 4: each view once
+
+    # a second Ada Lovelace of Acme with another URL: the name is ambiguous, nothing merges any more
+    apply(factory, identified("s-other", role="user", person="ada-lovelace-2", name="Ada Lovelace", company="Acme"))
+    assert get_account(factory).active_stakeholders == 3
 
 
 def test_stakeholders_before_their_account_are_counted_when_it_arrives(factory: SessionFactory) -> None:

@@ -99,3 +99,12 @@ def test_summary_counts_and_acceptance_rate_of_outbound_requests() -> None:
 def test_summary_without_outbound_requests_has_no_rate() -> None:
     assert C.summary([C.ConnectionView("accepted", None)])["acceptance_rate"] is None
     assert C.summary([])["total"] == 0
+
+
+def test_merging_two_histories_of_one_person_is_their_fold() -> None:
+    by_name = [("requested", at(0), "outbound"), ("declined", at(2), None)]
+    by_url = [("requested", at(5), None), ("accepted", at(6), None), ("requested", at(-1), "inbound")]
+    merged = C.merge(C.fold(by_name), C.fold(by_url))
+    assert merged == C.fold(by_name + by_url) == C.merge(C.fold(by_url), C.fold(by_name))
+    assert (merged.direction, merged.first_requested_at, merged.accepted_at) == ("inbound", at(-1), at(6))
+    assert C.merge(merged, merged) == merged

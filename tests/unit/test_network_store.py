@@ -20,9 +20,10 @@ from rapportkit.errors import ApiError
 from rapportkit.ingest import apply_events
 from rapportkit.migrate import upgrade
 from rapportkit.outbox import OutboxRow
+from rapportkit.people import normalise_profile_url as url_key
 from services.network.events import HANDLERS
 from services.network.ingest import INGEST_HANDLERS
-from services.network.models import MessageRow
+from services.network.models import MessageRow, PersonAliasRow
 from services.network.read import rep_conversations, rep_network
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "network" / "migrations"
@@ -158,6 +159,7 @@ def test_connection_history_out_of_order_partial_and_repeated(factory: SessionFa
         "total": 4, "accepted": 2, "pending": 1, "declined": 0, "withdrawn": 1,
         "outbound_requests": 2, "inbound_requests": 1, "without_request": 1,
         "acceptance_rate": 0.5,  # ann accepted, cat withdrawn
+        "known_by_name": 0,
     }
 
 
@@ -224,6 +226,58 @@ def test_coverage_follows_identified_and_departed_stakeholders_in_any_order(fact
     [entry] = network(factory, rep)["coverage"]
     assert (entry["stakeholders"], entry["connected"]) == (3, 2)
     assert entry["by_role"]["champion"] == {"stakeholders": 1, "connected": 1, "contacted": 0, "two_way": 0}
+
+
+def test_people_known_by_name_merge_once_their_url_is_seen(factory: SessionFactory) -> None:
+    rep, account, tag = new_rep(), f"acct-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:6]
+    ada, bo, cy = (f"ada {tag}", f"bo {tag}", f"cy {tag}")
+    by_name = [ev("network.connection.accepted", "2018-01-08T18:14:00Z", rep_id=rep,
+                  person={"name": ada.title(), "company": "Acme"}),
+               ev("network.connection.requested", "2018-08-18T09:08:00Z", rep_id=rep, direction="outbound",
+                  person={"name": bo.title()}),
+               ev("network.connection.accepted", "2018-05-05T09:00:00Z", rep_id=rep,
+                  person={"name": cy.title(), "company": "Initech"}),
+               ev("network.message.received", "2018-02-01T09:00:00Z", rep_id=rep, conversation_id=f"d-{tag}",
+                  person={"name": ada.title(), "company": "Acme"}, channel="linkedin", text="Hello")]
+    ingest(factory, *by_name)
+    consume(factory, ev("insight.account.upserted", "2026-03-01T00:00:00Z", account_id=account, name="Acme",
+                        tier="key", industry="software", employees=500),
+            ev("insight.stakeholder.identified", "2026-03-01T00:00:00Z", stakeholder_id=f"{account}-ada",
+               account_id=account, person={"name": ada.title(), "company": "Acme"}, role="champion",
+               seniority="senior"))
+    before = network(factory, rep)
+    assert (before["connections"]["total"], before["connections"]["known_by_name"]) == (3, 3)
+    assert before["coverage"][0]["connected"] == 1 and before["coverage"][0]["contacted"] == 1
+
+    url = {"ada": f"https://www.linkedin.com/in/ada-{tag}", "bo": f"https://www.linkedin.com/in/bo-{tag}"}
+    ingest(factory,
+           ev("network.connection.accepted", "2018-01-08T18:14:00Z", rep_id=rep,
+              person={"profile_url": url["ada"], "name": ada.title(), "company": "ACME "}),
+           ev("network.connection.accepted", "2024-02-13T10:00:00Z", rep_id=rep,
+              person={"profile_url": url["bo"], "name": bo.title()}),
+           ev("network.message.sent", "2024-02-14T10:00:00Z", rep_id=rep, conversation_id=f"c-{tag}",
+              person={"profile_url": url["ada"], "name": ada.title()}, channel="linkedin", text="Thanks!"))
+    after = network(factory, rep)
+    connections = after["connections"]
+    assert (connections["total"], connections["accepted"], connections["pending"]) == (3, 3, 0)  # not 5
+    assert connections["known_by_name"] == 1  # cy: no URL seen for that name
+    assert (connections["outbound_requests"], connections["acceptance_rate"]) == (1, 1.0)  # bo's request, accepted
+    [entry] = after["coverage"]
+    assert (entry["stakeholders"], entry["connected"], entry["contacted"]) == (1, 1, 1)  # ada, once
+
+    # a second person of cy's name with another URL: the name is ambiguous and nothing merges
+    ingest(factory, *[ev("network.connection.accepted", "2024-03-01T10:00:00Z", rep_id=new_rep(),
+                         person={"profile_url": f"https://www.linkedin.com/in/{who}-{tag}", "name": cy.title(),
+                                 "company": "Initech"}) for who in ("cy1", "cy2")])
+    assert network(factory, rep)["connections"]["known_by_name"] == 1
+
+    # erasing ada (URL, name and company) reaches both of her rows and forgets her aliases
+    consume(factory, ev("privacy.erasure.requested", "2026-03-08T00:00:00Z", request_id=f"req-{tag}",
+                        person={"profile_url": url["ada"], "name": ada.title(), "company": "Acme"}))
+    with unit_of_work(factory) as session:
+        left = session.scalars(select(PersonAliasRow.weak_key).where(PersonAliasRow.strong_key == url_key(url["ada"])))
+        assert list(left) == []
+    assert network(factory, rep)["connections"]["total"] == 3
 
 
 def test_erasure_removes_text_and_identity_and_keeps_the_counts(factory: SessionFactory) -> None:

@@ -113,6 +113,32 @@ def test_a_change_of_context_shows_once_the_board_is_built_again(db: SessionFact
     assert served(db) == from_scratch(db) and rep_read(db, "ben")[0]
 
 
+def test_an_alias_learnt_later_is_a_change_of_context(db: SessionFactory) -> None:
+    """Ben's connection with Dana is known by name; Dana is a decision maker known by URL. When Cy's
+    profile view teaches that the name is that URL (a fact of Cy's only), Ben's kept row (which
+    counted a stranger) is no longer served, and the board is built again."""
+    url = "https://www.linkedin.com/in/dana-example"
+    apply(db, ev("insight.stakeholder.identified", {"stakeholder_id": "s-dana", "account_id": "acc-1",
+                                                    "person": {"profile_url": url}, "role": "decision_maker",
+                                                    "seniority": "vp"}),
+          ev("network.connection.accepted", {"rep_id": "ben", "person": {"name": "Dana Example", "company": "Acme"}}))
+    s = scorer(db, Clock(DAY))
+    settle(s)
+
+    def targets(rep: str) -> float:
+        with read_session(db) as session:
+            score = rep_scores(session, TENANT, [rep], DAY)[rep]
+        return next(f.raw for f in score.factors if f.name == "target_connections")
+
+    assert rep_read(db, "ben")[0] and targets("ben") == 0
+    apply(db, ev("insight.profile.viewed", {"rep_id": "cy", "person": {"profile_url": url, "name": "Dana Example",
+                                                                       "company": "Acme"}}))
+    assert rep_read(db, "ben")[0] is False, "the alias changed whom Ben's fact counts"
+    assert targets("ben") == 1
+    settle(s)
+    assert served(db) == from_scratch(db) and rep_read(db, "ben")[0]
+
+
 def test_a_new_day_gets_a_new_board(db: SessionFactory) -> None:
     apply(db, viewed("ana", "x"), viewed("ben", "y"))
     clock = Clock(DAY)

@@ -110,6 +110,34 @@ def test_the_board_follows_every_change_and_rescoring_only_what_it_reaches(db: S
     assert after_context["ben"] != after_facts["ben"]
 
 
+def test_a_connection_known_by_name_and_by_url_counts_once(db: SessionFactory) -> None:
+    """An older export lists a connection by name and company, a later one the same connection with
+    its URL: two events, two facts, one person in the connect pillar."""
+    by_name = {"name": "Ada Lovelace", "company": "Acme"}
+    by_url = {"profile_url": "https://www.linkedin.com/in/ada-lovelace", "name": "Ada Lovelace", "company": "Acme"}
+
+    def growth(rep: str) -> float:
+        with read_session(db) as session:
+            settings = tenant_settings(session, TENANT)
+            score = scores_of(session, TENANT, DAY, settings, window_facts(session, TENANT, DAY, settings))[rep]
+        return next(f.raw for f in score.factors if f.name == "network_growth")
+
+    apply(db, ev("network.connection.accepted", {"rep_id": "ed", "person": by_name}),
+          ev("network.connection.accepted", {"rep_id": "ed", "person": {"name": "Bo Sample"}}))
+    assert growth("ed") == 2
+    apply(db, ev("network.connection.accepted", {"rep_id": "ed", "person": by_url}, time="2026-11-18T11:00:00Z"))
+    assert growth("ed") == 2  # Ada once, Bo once: not 3
+
+    # Ada, a decision maker known to insight by URL, is a target connection whether the fact has her name or URL
+    apply(db, ev("insight.stakeholder.identified", {"stakeholder_id": "s-ada", "account_id": "acc-1",
+                                                    "person": by_url, "role": "decision_maker", "seniority": "vp"}),
+          ev("network.connection.accepted", {"rep_id": "fay", "person": by_name}))
+    with read_session(db) as session:
+        settings = tenant_settings(session, TENANT)
+        score = scores_of(session, TENANT, DAY, settings, window_facts(session, TENANT, DAY, settings))["fay"]
+    assert next(f.raw for f in score.factors if f.name == "target_connections") == 1
+
+
 def test_boards_are_per_tenant_and_per_day(db: SessionFactory) -> None:
     apply(db, viewed("ana", "x"), viewed("zed", "y", tenant=OTHER))
     boards = Spy()

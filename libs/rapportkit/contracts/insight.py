@@ -184,6 +184,8 @@ class StakeholderRead(BaseModel):
     stakeholder_id: str
     person_key: str | None = Field(description="null once the person is erased")
     person: Person | None = Field(description="null once the person is erased")
+    identity: Literal["strong", "weak"] | None = Field(
+        None, description="weak: known by name only (person_key `name:…`, no profile URL or e-mail); null once erased")
     role: str | None
     seniority: str | None
     identified_at: Timestamp | None

@@ -24,6 +24,8 @@ class ConnectionCounts(BaseModel):
     inbound_requests: int
     without_request: int = Field(description="accepted connections with no recorded request")
     acceptance_rate: Ratio | None = Field(description="outbound requests now accepted / outbound requests")
+    known_by_name: int = Field(description="connections with a person known only by name (a weak identity: "
+                                           "no profile URL or e-mail seen for that name yet)")
 
 
 class ConversationCounts(BaseModel):
