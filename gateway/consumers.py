@@ -1,6 +1,6 @@
 """What the gateway consumes (its own consumer group `gateway`) and the handlers it registers.
 
-- `rapport.privacy.v1`: each service's `privacy.erasure.completed`, recorded on the erasure request
+- `rapport.privacy.v2`: each service's `privacy.erasure.completed`, recorded on the erasure request
   (gateway/privacy.py).
 
 The SSE stream (gateway/stream_feed.py) reads the domain topics separately, without a consumer group.

@@ -210,21 +210,21 @@ def test_feeder_routes_by_key_and_purges_on_erasure_requests() -> None:
     feeder = Feeder(hub, bootstrap="unused:9092")
     ada = {"profile_url": "https://www.linkedin.com/in/ada/", "name": "Ada Lovelace"}
     feeder.feed([
-        Record("rapport.network.v1", b"acme:r1", event("network.connection.accepted", rep_id="r1", person=ada)),
-        Record("rapport.network.v1", None, event("network.connection.accepted", rep_id="r2",
+        Record("rapport.network.v2", b"acme:r1", event("network.connection.accepted", rep_id="r1", person=ada)),
+        Record("rapport.network.v2", None, event("network.connection.accepted", rep_id="r2",
                                                  person={"email": "b@c.example"})),
-        Record("rapport.scoring.v1", b"acme:r1", b"not json"),
-        Record("rapport.insight.v1", b"acme:a1", event("insight.note.recorded", rep_id="r1", account_id="a1",
+        Record("rapport.scoring.v2", b"acme:r1", b"not json"),
+        Record("rapport.insight.v2", b"acme:a1", event("insight.note.recorded", rep_id="r1", account_id="a1",
                                                       text="Lunch with ada lovelace")),
     ])
     assert [i.seq for i in hub._rings["acme"]] == [1, 2, 3, 4]
-    feeder.feed([Record("rapport.privacy.v1", b"acme:er-1", event(
+    feeder.feed([Record("rapport.privacy.v2", b"acme:er-1", event(
         "privacy.erasure.requested", request_id="er-1", person={"profile_url": "linkedin.com/in/ADA"}))])
     assert [i.seq for i in hub._rings["acme"]] == [2, 3, 4]  # by key: the URL
-    feeder.feed([Record("rapport.privacy.v1", b"acme:er-2", event(
+    feeder.feed([Record("rapport.privacy.v2", b"acme:er-2", event(
         "privacy.erasure.requested", request_id="er-2", person={"email": "x@y.example", "name": "Ada Lovelace"}))])
     assert [i.seq for i in hub._rings["acme"]] == [2, 3]  # by name, in free text
-    feeder.feed([Record("rapport.privacy.v1", b"other:er-3", event(
+    feeder.feed([Record("rapport.privacy.v2", b"other:er-3", event(
         "privacy.erasure.requested", tenant="other", request_id="er-3", person={"email": "b@c.example"}))])
     assert [i.seq for i in hub._rings["acme"]] == [2, 3]  # another tenant's request erases nothing here
 
