@@ -134,16 +134,25 @@ class Keyring:
         pairs = {(_lookup(secret, a), _lookup(secret, b)) for a, b in links if a != b}
         now = datetime.now(UTC)
         with unit_of_work(self.sessions) as session:
-            insert_many(session, table_of(KeyRow), [
-                {"key_id": new_key_id(), "tenant_id": tenant_id, "lookup": lookup, "key": os.urandom(32),
-                 "created_at": now} for lookup in lookups], conflict=["tenant_id", "lookup"])
+            found = {lookups[lookup]: Key(key_id, key) for lookup, key_id, key in session.execute(
+                select(KeyRow.lookup, KeyRow.key_id, KeyRow.key).where(
+                    KeyRow.tenant_id == tenant_id, among(session, KeyRow.lookup, list(lookups))))}
+            missing = [lookup for lookup, person in lookups.items() if person not in found]
+            if missing:  # created once; a concurrent creator's key wins (ON CONFLICT, then read back)
+                insert_many(session, table_of(KeyRow), [
+                    {"key_id": new_key_id(), "tenant_id": tenant_id, "lookup": lookup, "key": os.urandom(32),
+                     "created_at": now} for lookup in missing], conflict=["tenant_id", "lookup"])
+                found.update({lookups[lookup]: Key(key_id, key) for lookup, key_id, key in session.execute(
+                    select(KeyRow.lookup, KeyRow.key_id, KeyRow.key).where(
+                        KeyRow.tenant_id == tenant_id, among(session, KeyRow.lookup, missing)))})
             if pairs:
-                insert_many(session, table_of(KeyLink), [
-                    {"tenant_id": tenant_id, "lookup": a, "other": b} for x, y in sorted(pairs) for a, b in
-                    ((x, y), (y, x))], conflict=["tenant_id", "lookup", "other"])
-            rows = session.execute(select(KeyRow.lookup, KeyRow.key_id, KeyRow.key).where(
-                KeyRow.tenant_id == tenant_id, among(session, KeyRow.lookup, list(lookups))))
-            return {lookups[lookup]: Key(key_id, key) for lookup, key_id, key in rows}
+                known = set(session.execute(select(KeyLink.lookup, KeyLink.other).where(
+                    KeyLink.tenant_id == tenant_id, among(session, KeyLink.lookup, sorted({a for a, _ in pairs})))))
+                new = sorted({link for x, y in pairs for link in ((x, y), (y, x))} - {tuple(r) for r in known})
+                if new:
+                    rows = [{"tenant_id": tenant_id, "lookup": a, "other": b} for a, b in new]
+                    insert_many(session, table_of(KeyLink), rows, conflict=["tenant_id", "lookup", "other"])
+            return found
 
     def keys_by_id(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Key]:
         """The keys of (tenant, key id) pairs that still exist, in one query; a forgotten key, or

@@ -133,18 +133,23 @@ def seal_events(events: list[Event], keyring: Keyring) -> list[Event]:
             links[event["tenantid"]].update((who[0], other) for other in who[1:])
         plans.append((event, split, who))
     keys = {tenant: keyring.keys_for(tenant, people, links[tenant]) for tenant, people in wanted.items()}
-    return [event if split is None else seal(event, split, [keys[event["tenantid"]][w] for w in who])
+    boxes: dict[tuple[str, ...], AESGCM] = {}  # one cipher per key set in a batch (a person's events share it)
+    return [event if split is None else seal(event, split, [keys[event["tenantid"]][w] for w in who], boxes)
             for event, split, who in plans]
 
 
-def seal(event: Event, split: tuple[dict[str, Any], dict[str, Any]], keys: list[Key]) -> Event:
+def seal(event: Event, split: tuple[dict[str, Any], dict[str, Any]], keys: list[Key],
+         boxes: dict[tuple[str, ...], AESGCM] | None = None) -> Event:
     """The event with `split`'s secret part sealed under `keys` (the first names the pseudonym)."""
     clear, secret = split
     et = EVENT_TYPES[event["type"]]
     fields = ",".join(f for f in et.personal_fields if f in secret["data"])
     key_ids = "+".join(k.key_id for k in keys)
     nonce = os.urandom(12)
-    box = _box(keys).encrypt(nonce, jsonutil.dumps(secret), _aad(event["tenantid"], event["id"], key_ids, fields))
+    cipher = (boxes or {}).get(tuple(k.key_id for k in keys)) or _box(keys)
+    if boxes is not None:
+        boxes[tuple(k.key_id for k in keys)] = cipher
+    box = cipher.encrypt(nonce, jsonutil.dumps(secret), _aad(event["tenantid"], event["id"], key_ids, fields))
     sealed = {k: v for k, v in event.items() if k != "subject" or "subject" not in secret}
     sealed["data"] = clear
     sealed[SEALED_ATTRIBUTE] = ".".join((VERSION, key_ids, fields, _b64(nonce), _b64(box)))
@@ -187,9 +192,10 @@ def open_each(events: Iterable[Any], keyring: Keyring) -> list[Any]:
              for key_id in key_ids_of(e)}
     keys = keyring.keys_by_id(pairs) if pairs else {}
     results: list[Any] = []
+    boxes: dict[tuple[str, ...], AESGCM] = {}
     for event in events:
         try:
-            results.append(open_event(event, keys))
+            results.append(open_event(event, keys, boxes))
         except SealBroken as exc:
             results.append(exc)
     return results
@@ -201,7 +207,8 @@ def opened(payload: bytes) -> Any:
     return open_events([jsonutil.loads(payload)], keyring.default())[0]
 
 
-def open_event(event: Any, keys: Mapping[tuple[str, str], Key]) -> Any:
+def open_event(event: Any, keys: Mapping[tuple[str, str], Key],
+               boxes: dict[tuple[str, ...], AESGCM] | None = None) -> Any:
     """One event opened with the keys at hand; the erased form when its key is not among them."""
     if not isinstance(event, dict) or SEALED_ATTRIBUTE not in event:
         return event
@@ -215,8 +222,12 @@ def open_event(event: Any, keys: Mapping[tuple[str, str], Key]) -> Any:
     if None in found:  # a key destroyed: erased
         return {**rest, "data": erased_data(event.get("type", ""), data, key_ids.split("+")[0],
                                             fields.split(",") if fields else [])}
+    present = [k for k in found if k is not None]
+    cipher = (boxes or {}).get(tuple(k.key_id for k in present)) or _box(present)
+    if boxes is not None:
+        boxes[tuple(k.key_id for k in present)] = cipher
     try:
-        plain = _box([k for k in found if k is not None]).decrypt(
+        plain = cipher.decrypt(
             _unb64(nonce_text), box, _aad(event["tenantid"], event["id"], key_ids, fields))
     except (InvalidTag, ValueError, KeyError) as exc:
         raise SealBroken(f"{SEALED_ATTRIBUTE}: does not open with its key ({exc.__class__.__name__})") from exc
