@@ -148,24 +148,22 @@ class ConsumerLoop:
         parsed: list[tuple[Message, Any]] = []
         for message in messages:
             try:
-                raw = jsonutil.loads(message.value)
+                parsed.append((message, jsonutil.loads(message.value)))
             except ValueError as exc:
                 self.dead_letter(message, f"invalid event: {exc}")
-                continue
-            if isinstance(raw, dict) and raw.get("type") not in self.handlers:
-                self.metrics.consumed.labels(message.topic, "ignored").inc()
-                continue
-            parsed.append((message, raw))
         decoded: list[tuple[Message, Event]] = []
         for (message, _), opened in zip(parsed, self._open([raw for _, raw in parsed]), strict=True):
             try:
                 if isinstance(opened, SealBroken):
                     raise opened
-                event = validate(opened)  # a forgotten key opened to the erased form, which is valid
+                event = validate(opened)  # a destroyed key opened to the erased form, which is valid
             except (ValueError, EventInvalid) as exc:
                 self.dead_letter(message, f"invalid event: {exc}")  # the sealed bytes, as they came
                 continue
-            decoded.append((message, event))
+            if event["type"] in self.handlers:
+                decoded.append((message, event))
+            else:
+                self.metrics.consumed.labels(message.topic, "ignored").inc()
         if not decoded:
             return
         try:
