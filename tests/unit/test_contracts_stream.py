@@ -13,10 +13,12 @@ import pytest
 from gateway import stream, stream_hub
 from gateway.stream_feed import Feeder
 from gateway.stream_hub import Hub, Item, View, parse_event_id, parse_types, sse, type_matches, view_for
-from rapportkit import jsonutil
+from rapportkit import jsonutil, keyring
+from rapportkit.catalog import SEALED_ATTRIBUTE
 from rapportkit.envelope import new_event
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
+from rapportkit.sealing import seal_events
 
 
 def event(kind: str, tenant: str = "acme", **data: Any) -> dict[str, Any]:
@@ -260,3 +262,22 @@ def test_the_route_refuses_ingest_keys_bad_parameters_and_a_stopped_stream() -> 
         app.state.stream_hub.close()
         stopped = client.get("/v1/stream")
         assert stopped.status_code == 503 and stopped.headers["retry-after"] == "5"
+
+
+def test_the_feeder_streams_sealed_events_opened_and_purges_on_a_sealed_request() -> None:
+    """On the topics events travel sealed (rapportkit.sealing): the stream serves them opened, and a
+    sealed erasure request still purges the person."""
+    hub = Hub(epoch="e1")
+    feeder = Feeder(hub, bootstrap="unused:9092")
+    grace = {"profile_url": "https://www.linkedin.com/in/grace-stream/", "name": "Grace Stream"}
+    viewed, request = seal_events([
+        event("insight.profile.viewed", rep_id="r1", person=grace),
+        event("privacy.erasure.requested", request_id="er-9", person={"profile_url": grace["profile_url"]})],
+        keyring.default())
+    assert b"grace" not in jsonutil.dumps(viewed).lower()
+    feeder.feed([Record("rapport.insight.v2", b"acme:r1", viewed),
+                 Record("rapport.insight.v2", b"acme:r2", score("r2"))])
+    served = [i.event() or {} for i in hub._rings["acme"]]
+    assert served[0]["data"]["person"] == grace and SEALED_ATTRIBUTE not in served[0]
+    feeder.feed([Record("rapport.privacy.v2", b"acme:er-9", request)])
+    assert [(i.event() or {})["type"] for i in hub._rings["acme"]] == ["rapport.scoring.score.updated"]
