@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import DateTime, LargeBinary, String, UniqueConstraint, delete, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from rapportkit.db import (
     SessionFactory,
@@ -124,35 +124,48 @@ class Keyring:
     def keys_for(self, tenant_id: str, person_keys: Iterable[str],
                  links: Iterable[tuple[str, str]] = ()) -> dict[str, Key]:
         """The key of each person key of the tenant (`TENANT_KEY` for the tenant key), created when
-        missing: the tenant's secret, one insert and one select, whatever the number of persons;
-        `links` (pairs of person keys of one person) one insert more."""
+        missing, and `links` (pairs of person keys seen on one person) recorded: the tenant's secret
+        and a read-only select of the keys and links, then, only for what is missing, one insert
+        and one select more; never a statement per person."""
         wanted = sorted(set(person_keys))
         if not wanted:
             return {}
         secret = self._secret(tenant_id)
         lookups = {_lookup(secret, p): p for p in wanted}
         pairs = {(_lookup(secret, a), _lookup(secret, b)) for a, b in links if a != b}
+        links_wanted = {link for x, y in pairs for link in ((x, y), (y, x))}
+        with read_session(self.sessions) as session:  # the common case: every key and link exists already
+            found = self._read(session, tenant_id, lookups, list(lookups))
+            new_links = links_wanted - self._links(session, tenant_id, links_wanted)
+        missing = [lookup for lookup, person in lookups.items() if person not in found]
+        if not missing and not new_links:
+            return found
         now = datetime.now(UTC)
-        with unit_of_work(self.sessions) as session:
-            found = {lookups[lookup]: Key(key_id, key) for lookup, key_id, key in session.execute(
-                select(KeyRow.lookup, KeyRow.key_id, KeyRow.key).where(
-                    KeyRow.tenant_id == tenant_id, among(session, KeyRow.lookup, list(lookups))))}
-            missing = [lookup for lookup, person in lookups.items() if person not in found]
-            if missing:  # created once; a concurrent creator's key wins (ON CONFLICT, then read back)
+        with unit_of_work(self.sessions) as session:  # created once: a concurrent creator's key wins
+            if missing:
                 insert_many(session, table_of(KeyRow), [
                     {"key_id": new_key_id(), "tenant_id": tenant_id, "lookup": lookup, "key": os.urandom(32),
                      "created_at": now} for lookup in missing], conflict=["tenant_id", "lookup"])
-                found.update({lookups[lookup]: Key(key_id, key) for lookup, key_id, key in session.execute(
-                    select(KeyRow.lookup, KeyRow.key_id, KeyRow.key).where(
-                        KeyRow.tenant_id == tenant_id, among(session, KeyRow.lookup, missing)))})
-            if pairs:
-                known = set(session.execute(select(KeyLink.lookup, KeyLink.other).where(
-                    KeyLink.tenant_id == tenant_id, among(session, KeyLink.lookup, sorted({a for a, _ in pairs})))))
-                new = sorted({link for x, y in pairs for link in ((x, y), (y, x))} - {tuple(r) for r in known})
-                if new:
-                    rows = [{"tenant_id": tenant_id, "lookup": a, "other": b} for a, b in new]
-                    insert_many(session, table_of(KeyLink), rows, conflict=["tenant_id", "lookup", "other"])
-            return found
+                found.update(self._read(session, tenant_id, lookups, missing))
+            if new_links:
+                insert_many(session, table_of(KeyLink), [{"tenant_id": tenant_id, "lookup": a, "other": b}
+                                                         for a, b in sorted(new_links)],
+                            conflict=["tenant_id", "lookup", "other"])
+        return found
+
+    @staticmethod
+    def _read(session: Session, tenant_id: str, lookups: dict[str, str], wanted: list[str]) -> dict[str, Key]:
+        rows = session.execute(select(KeyRow.lookup, KeyRow.key_id, KeyRow.key).where(
+            KeyRow.tenant_id == tenant_id, among(session, KeyRow.lookup, wanted)))
+        return {lookups[lookup]: Key(key_id, key) for lookup, key_id, key in rows}
+
+    @staticmethod
+    def _links(session: Session, tenant_id: str, links: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        if not links:
+            return set()
+        rows = session.execute(select(KeyLink.lookup, KeyLink.other).where(
+            KeyLink.tenant_id == tenant_id, among(session, KeyLink.lookup, sorted({a for a, _ in links}))))
+        return {(a, b) for a, b in rows}
 
     def keys_by_id(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Key]:
         """The keys of (tenant, key id) pairs that still exist, in one query; a forgotten key, or
