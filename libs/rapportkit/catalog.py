@@ -45,7 +45,6 @@ FIT: Schema = {"type": "number", "minimum": 0, "maximum": 1}
 # key of the event's person on the topics (rapportkit.sealing; docs/privacy.md, "The event log").
 PERSONAL = "x-rapport-personal"
 PERSONAL_TEXT: Schema = {**TEXT, PERSONAL: True}
-PERSONAL_SHORT: Schema = {**SHORT, PERSONAL: True}
 PERSON: Schema = {
     PERSONAL: True,
     "type": "object",
@@ -121,8 +120,8 @@ _CONNECTION = obj({"rep_id": ID, "person": PERSON})
 _MESSAGE = obj(
     {"rep_id": ID, "conversation_id": ID, "person": PERSON, "channel": enum(CHANNELS)},
     {"text": PERSONAL_TEXT, "length": COUNT, "is_pitch": {"type": "boolean"},
-     "subject": PERSONAL_SHORT, "conversation_title": PERSONAL_SHORT,
-     "attachments": {"type": "array", PERSONAL: True},
+     # kept by imports as the export has them (docs/imports.md): any JSON, personal
+     "subject": {PERSONAL: True}, "conversation_title": {PERSONAL: True}, "attachments": {PERSONAL: True},
      # set by the network service on published outbound messages (docs/network.md)
      "pitch_rules": {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 50},
      "pitch_score": {"type": "number", "minimum": 0, "maximum": 1},
