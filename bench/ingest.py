@@ -75,7 +75,7 @@ def base_env(bootstrap: str, token: str, data_dir: Path) -> dict[str, str]:
 def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profiler: Profiler) -> None:
     env = base_env(bootstrap, token, OUT)
     db = f"rapport_bench_{PORT_BASE}"
-    for service in (*SERVICES, "gateway"):
+    for service in (*SERVICES, "gateway", "keyring"):
         env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{db}_{service}")
     stack = Stack(env=env, log_dir=OUT / "logs", gateway_port=PORT_BASE - 20, service_base_port=PORT_BASE)
     rss = RssSampler(lambda: pids(stack))

@@ -33,7 +33,7 @@ def running(database: str, settings: FuzzSettings, token: str) -> Iterator[Stack
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "RAPPORT_BOOTSTRAP_TOKEN": token,
            "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32), "RAPPORT_DATA_DIR": str(out / "data"),
            "RAPPORT_LOG_LEVEL": "WARNING", "RAPPORT_RATE_LIMIT_PER_MINUTE": "0"}
-    for service in (*SERVICES, "gateway"):
+    for service in (*SERVICES, "gateway", "keyring"):
         env[f"{service.upper()}_DATABASE_URL"] = (
             infra.fresh_database(f"rapport_fuzz_{settings.gateway_port}_{service}") if database == "postgresql"
             else "")  # empty: the embedded default, a SQLite file per process in RAPPORT_DATA_DIR

@@ -1,6 +1,6 @@
 """What the gateway consumes (its own consumer group `gateway`) and the handlers it registers.
 
-- `rapport.privacy.v1`: each service's `privacy.erasure.completed`, recorded on the erasure request
+- `rapport.privacy.v2`: each service's `privacy.erasure.completed`, recorded on the erasure request
   (gateway/privacy.py), and each service's `privacy.tenant_deletion.completed`, recorded on the
   tenant deletion (gateway/tenant_deletion.py).
 

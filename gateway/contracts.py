@@ -34,6 +34,7 @@ from rapportkit.catalog import (
     Schema,
     dlq_topic,
     event_schema,
+    wire_schema,
 )
 from rapportkit.envelope import STRUCTURED_CONTENT_TYPE
 from rapportkit.kafka import DEFAULT_PARTITIONS
@@ -92,15 +93,26 @@ binding 1.0.2: every message carries the header `{CONTENT_TYPE_HEADER}: {KAFKA_C
 (a CloudEvents extension) scopes everything. `time` is when the activity happened (imports carry \
 history), in UTC. Types are `rapport.<domain>.<entity>.<verb-past-tense>`.
 
-**Topics.** One per domain, versioned (`rapport.<domain>.v1`), with a dead-letter twin \
-`<topic>.dlq` each; {DEFAULT_PARTITIONS} partitions each as the stack creates them.
+**Topics.** One per domain, versioned, with a dead-letter twin `<topic>.dlq` each; \
+{DEFAULT_PARTITIONS} partitions each as the stack creates them. The domains whose events may carry \
+personal data are on `.v2` (`rapport.<domain>.v2`), the directory on `.v1`.
+
+**Sealed personal data (`.v2`).** The fields of `data` marked personal (`x-rapport-sealed.fields` \
+of each message: people, message and note text, alert evidence...), any field the schema does \
+not declare, and a `subject` that is not one of the event's clear ids travel encrypted in the \
+CloudEvents extension attribute `rapportsealed` (AES-256-GCM under a key of the event's person, or \
+of its tenant), not in `data`. An internal subscriber opens an event with \
+`rapportkit.sealing.open_events` and the platform's keyring (`KEYRING_DATABASE_URL`); the opened \
+event is the `x-rapport-sealed.opened` schema (the `.v1` one). Once a person is erased, their key \
+is destroyed and their events open to the erased form: the person `{{"email": "erased:<key id>"}}`, \
+the same for all of that person's events, and their text gone (docs/privacy.md).
 
 **Key.** `<tenantid>:<rep_id>`, else `<tenantid>:<account_id>`, else `<tenantid>:` followed by the \
 event's own entity id (`opportunity_id`, `signal_id`, `request_id`, `content_id`, in that order), \
 else `<tenantid>:<subject>`, else `<tenantid>:<id>`. One rep's events share a partition and stay in \
 order. Each message states which field keys it.
 
-**Compatibility.** Within `.v1` fields may be added to any schema (`additionalProperties` stays \
+**Compatibility.** Within a version fields may be added to any schema (`additionalProperties` stays \
 open) but none is renamed or removed and no required field is added; a breaking change gets a new \
 topic version.
 
@@ -191,7 +203,7 @@ def _message(et: EventType) -> dict[str, Any]:
         "title": et.type,
         "summary": et.summary,
         "contentType": STRUCTURED_CONTENT_TYPE,
-        "payload": event_schema(et.type),
+        "payload": wire_schema(et.type),
         "headers": {"type": "object", "required": [CONTENT_TYPE_HEADER], "properties": EVENT_HEADERS},
         "correlationId": {"description": "the CloudEvent id: consumers dedupe on (tenantid, id)",
                           "location": "$message.payload#/id"},
@@ -201,6 +213,8 @@ def _message(et: EventType) -> dict[str, Any]:
         "x-rapport-key": {"fields": _key_fields(et), "example": partition_key(event)},
         "x-rapport-publisher": et.owner,
         "x-rapport-ingestible": et.ingestible,
+        **({"x-rapport-sealed": {"fields": list(et.personal_fields), "opened": event_schema(et.type)}}
+           if et.sealed else {}),
     }
 
 

@@ -7,9 +7,11 @@ completion (`HANDLERS`, wired in gateway/consumers.py) and the request is `compl
 network, content and scoring have all reported.
 
 What the gateway itself keeps of the person: nothing that identifies them. The request row holds
-only the SHA-256 of the person key; the outbox row of the request event is scrubbed once the
-request is complete; the SSE ring buffers drop every buffered event that mentions the person, and
-import jobs' per-row errors that quote them are redacted, both when the request is made.
+only the SHA-256 of the person key; the outbox row of the request event is sealed like every
+event, and once the request is complete the person's keys are destroyed (`forget_person`), which
+shreds it with every event about them on the topics (docs/privacy.md, "The event log"); the SSE
+ring buffers drop every buffered event that mentions the person, and import jobs' per-row errors
+that quote them are redacted, both when the request is made.
 Only `admin` keys may request or read erasures (403 otherwise).
 """
 
@@ -30,17 +32,18 @@ from sqlalchemy.orm import Session
 from gateway.auth import CallerDep
 from gateway.models import ErasureRequest, ImportJob
 from gateway.settings import SERVICES
-from rapportkit import jsonutil, outbox
+from rapportkit import jsonutil, keyring, outbox
 from rapportkit.consumer import Handler
 from rapportkit.db import read_session, unit_of_work
 from rapportkit.envelope import Event, new_event, parse_time, validate
 from rapportkit.errors import ApiError, not_found
 from rapportkit.identity import Identity
-from rapportkit.outbox import PUBLISHED, OutboxRow
+from rapportkit.outbox import OutboxRow
 from rapportkit.pagination import Page, PageDep, page
 from rapportkit.params import PathId
-from rapportkit.people import normalise_profile_url, person_key
-from rapportkit.privacy import mentions, needles_of, pseudonym, redact
+from rapportkit.people import erasure_keys, normalise_profile_url, person_key
+from rapportkit.privacy import mentions, needles_of, redact
+from rapportkit.sealing import opened
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["privacy"])
@@ -211,7 +214,7 @@ def get_erasure(request_id: PathId, request: Request, caller: AdminDep) -> Erasu
 
 def record_completion(session: Session, event: Event) -> None:
     """Consumer handler of `privacy.erasure.completed`: note the service's completion; once every
-    service has reported, scrub the person from the gateway's outbox row of the request."""
+    service has reported, destroy the person's keys (`forget_person`)."""
     data = event["data"]
     row = session.get(ErasureRequest, (event["tenantid"], data["request_id"]))
     if row is None:
@@ -221,17 +224,26 @@ def record_completion(session: Session, event: Event) -> None:
         return
     row.completed = {**(row.completed or {}), data["service"]: event["time"]}
     if all(s in row.completed for s in SERVICES):
-        scrub_request_event(session, tenant_id=row.tenant_id, request_id=row.request_id)
+        forget_person(session, tenant_id=row.tenant_id, request_id=row.request_id, also=data.get("person"))
 
 
-def scrub_request_event(session: Session, *, tenant_id: str, request_id: str) -> None:
-    outbox_row = session.scalar(select(OutboxRow).where(
-        OutboxRow.tenant_id == tenant_id, OutboxRow.event_id == request_event_id(request_id),
-        OutboxRow.state == PUBLISHED))
-    if outbox_row is not None:
-        event = jsonutil.loads(outbox_row.payload)
-        event["data"]["person"] = {"email": pseudonym(request_id)}
-        outbox_row.payload = jsonutil.dumps(event)
+def forget_person(session: Session, *, tenant_id: str, request_id: str, also: Any = None) -> int:
+    """Crypto-shredding (docs/privacy.md, "The event log"): destroy the keys of every person key the
+    request reaches (rapportkit.people.erasure_keys of the request's person, read from the gateway's
+    own sealed copy of the request, and of `also`, the person a completion echoed). Every copy of
+    the events sealed under them, on the topics and in the outboxes, then opens to the erased form;
+    the request's own outbox row too. Returns how many keys were destroyed."""
+    persons = [also] if isinstance(also, dict) else []
+    payload = session.scalar(select(OutboxRow.payload).where(
+        OutboxRow.tenant_id == tenant_id, OutboxRow.event_id == request_event_id(request_id)))
+    if payload is not None:
+        persons.append(opened(payload)["data"].get("person") or {})
+    keys: set[str] = set()
+    for person in persons:
+        keys |= erasure_keys(person)
+    forgotten = keyring.default().forget(tenant_id, keys)
+    log.info("erasure complete: keys destroyed", extra={"fields": {"request_id": request_id, "keys": forgotten}})
+    return forgotten
 
 
 HANDLERS: dict[str, list[Handler]] = {COMPLETED: [record_completion]}

@@ -8,7 +8,7 @@ How it works (docs/gateway.md "Event stream"):
   their end, so each gateway replica sees every event published after it started. It appends each
   message to its tenant's ring buffer (the last `BUFFER_PER_TENANT` events, tenant taken from the
   message key `<tenant>:...`) and hands it to that tenant's connected clients on the event loop
-  (`loop.call_soon_threadsafe`). It also reads `rapport.privacy.v1` (never streamed) to drop from the
+  (`loop.call_soon_threadsafe`). It also reads `rapport.privacy.v2` (never streamed) to drop from the
   buffers every event that mentions a person whose erasure was requested (and, for
   `ERASURE_GRACE_SECONDS`, the ones still arriving that were published before the request).
 - Each SSE event is `id: <epoch>-<seq>` and `data: <the CloudEvent as JSON>` (no `event:` field, so a

@@ -17,13 +17,15 @@ from fastapi import FastAPI
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client import Counter
+from sqlalchemy import exc as sa_exc
 
 from gateway.privacy import REQUESTED
 from gateway.stream_hub import STREAMED_DOMAINS, Hub
-from rapportkit import jsonutil
+from rapportkit import jsonutil, keyring
 from rapportkit.catalog import TOPICS
 from rapportkit.kafka import RECONNECT
 from rapportkit.privacy import needles_of
+from rapportkit.sealing import SealBroken, open_each
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +36,9 @@ received_counter = Counter("gateway_stream_events_received", "Events read by the
 
 # --- the Kafka side ---------------------------------------------------------------------------
 
-def tenant_of(key: bytes | None, value: bytes) -> str | None:
+def tenant_of(key: bytes | None, event: Any) -> str | None:
     if key and b":" in key:
         return key.split(b":", 1)[0].decode(errors="replace")
-    try:
-        event = jsonutil.loads(value)
-    except ValueError:
-        return None
     tenant = event.get("tenantid") if isinstance(event, dict) else None
     return tenant if isinstance(tenant, str) else None
 
@@ -72,7 +70,7 @@ class Feeder:
                     if time.monotonic() - checked > 60:
                         checked = time.monotonic()
                         self._assign(consumer, stop, at_end=False)
-                except KafkaError as exc:  # the broker away: keep the positions, try again
+                except (KafkaError, sa_exc.OperationalError) as exc:  # the broker or the keyring away: try again
                     log.warning("the stream feeder cannot reach Kafka; retrying",
                                 extra={"fields": {"error": repr(exc)}})
                     stop.wait(1.0)
@@ -112,26 +110,33 @@ class Feeder:
                 consumer.seek_to_beginning(tp)
 
     def feed(self, records: list[Any]) -> None:
-        streamed: list[tuple[str, bytes]] = []
+        """Hand the records' events, opened (rapportkit.sealing: the stream serves authorised callers
+        cleartext), to the hub; a privacy request purges the person from it instead."""
+        values: list[tuple[Any, Any]] = []
         for record in records:
             received_counter.labels(record.topic).inc()
             if record.value is None:
                 continue
-            if record.topic == PRIVACY_TOPIC:
-                self._privacy(record.value)
-                continue
-            tenant = tenant_of(record.key, record.value)
-            if tenant:
-                streamed.append((tenant, record.value))
+            try:
+                values.append((record, jsonutil.loads(record.value)))
+            except ValueError:
+                values.append((record, None))  # not JSON: nothing sealed in it, passed on as it came
+        streamed: list[tuple[str, bytes]] = []
+        for (record, _), event in zip(values, open_each([v for _, v in values], keyring.default()), strict=True):
+            if isinstance(event, SealBroken):
+                log.warning("an event whose seal does not open ignored by the stream")
+            elif record.topic == PRIVACY_TOPIC:
+                self._privacy(event)
+            elif tenant := tenant_of(record.key, event):
+                streamed.append((tenant, record.value if event is None else jsonutil.dumps(event)))
         if streamed:
             self.hub.publish(streamed)
 
-    def _privacy(self, value: bytes) -> None:
+    def _privacy(self, event: Any) -> None:
         try:
-            event = jsonutil.loads(value)
             if event.get("type") == REQUESTED:
                 self.hub.purge(str(event["tenantid"]), needles_of(event["data"]["person"]))
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError, AttributeError):
             log.warning("unreadable privacy event ignored by the stream")
 
 

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from gateway.auth import KEYS, CallerDep
 from gateway.models import ApiKey, Base, Tenant, TenantDeletion
 from gateway.privacy import ServiceCompletion, progress
-from rapportkit import outbox
+from gateway.settings import SERVICES
+from rapportkit import keyring, outbox
 from rapportkit.consumer import Handler
 from rapportkit.db import read_session, unit_of_work
 from rapportkit.envelope import Event, new_event, validate
@@ -91,8 +92,6 @@ def delete_tenant_everywhere(tenant_id: TenantPath, request: Request, response: 
             return status_of(done)
         key_ids = list(session.scalars(select(ApiKey.key_id).where(ApiKey.tenant_id == tenant_id)))
         deleted = delete_tenant(session, tenant_id, Base.metadata, keep=[TenantDeletion.__tablename__])
-        # CALL POINT (crypto-shredding): each service's handler forgets the tenant's keys
-        # (rapportkit/tenants.py); if the keyring is one store for the platform, forget them here instead.
         request_id = f"td-{uuid.uuid4().hex}"
         now = datetime.now(UTC)
         row = TenantDeletion(tenant_id=tenant_id, request_id=request_id, requested_at=now, completed={})
@@ -124,14 +123,21 @@ def get_tenant_deletion(request_id: PathId, request: Request, caller: CallerDep)
 
 
 def record_completion(session: Session, event: Event) -> None:
-    """Consumer handler of `privacy.tenant_deletion.completed`: note the service's completion."""
+    """Consumer handler of `privacy.tenant_deletion.completed`: note the service's completion; once
+    every service has reported, destroy every key of the tenant in the keyring (crypto-shredding:
+    its events on the topics and in the outboxes keep nothing personal that opens)."""
     data = event["data"]
     row = session.get(TenantDeletion, (event["tenantid"], data["request_id"]))
     if row is None:
         log.info("completion of an unknown tenant deletion", extra={"fields": {"request_id": data["request_id"]}})
         return
-    if data["service"] not in (row.completed or {}):
-        row.completed = {**(row.completed or {}), data["service"]: event["time"]}
+    if data["service"] in (row.completed or {}):
+        return
+    row.completed = {**(row.completed or {}), data["service"]: event["time"]}
+    if all(s in row.completed for s in SERVICES):
+        forgotten = keyring.default().forget_tenant(row.tenant_id)
+        log.info("tenant deletion complete: keys destroyed",
+                 extra={"fields": {"request_id": row.request_id, "keys": forgotten}})
 
 
 HANDLERS: dict[str, list[Handler]] = {COMPLETED: [record_completion]}

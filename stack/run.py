@@ -97,7 +97,7 @@ def say(line: str) -> None:
 
 def announce(stack: Stack, token: str, bootstrap: str, data_dir: Path) -> None:
     databases = {s: os.environ.get(f"{s.upper()}_DATABASE_URL") or f"sqlite:{data_dir / (s + '.db')}"
-                 for s in ("insight", "network", "content", "scoring", "gateway")}
+                 for s in ("insight", "network", "content", "scoring", "gateway", "keyring")}
     print(f"""
 Rapport is up.
   gateway     {stack.gateway_url}   (API docs: {stack.gateway_url}/docs)

@@ -27,6 +27,10 @@ os.environ.setdefault("RAPPORT_KAFKA_PORT", "19092")  # the tests' own broker, e
 os.environ.setdefault("RAPPORT_KAFKA_CONTROLLER_PORT", "19093")
 GATEWAY_PORT = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
 DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")
+# the keyring of what the tests seal and open in process (unit tests, outboxes written by tests); the
+# stack's processes get a PostgreSQL one of their own below
+(ARTIFACTS / DB_PREFIX).mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("KEYRING_DATABASE_URL", f"sqlite:///{ARTIFACTS / DB_PREFIX / 'keyring-tests.db'}")
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +69,9 @@ def stack(kafka: str, postgres: None) -> Iterator[Stack]:
         "RAPPORT_DATA_DIR": str(ARTIFACTS / DB_PREFIX),
         "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
     }
-    for service in (*SERVICES, "gateway"):
+    for service in (*SERVICES, "gateway", "keyring"):
         env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{DB_PREFIX}_{service}")
+    os.environ["KEYRING_DATABASE_URL"] = env["KEYRING_DATABASE_URL"]  # the tests open what the stack sealed
     running = Stack(env=env, log_dir=ARTIFACTS / f"{DB_PREFIX}-logs", gateway_port=GATEWAY_PORT,
                     service_base_port=GATEWAY_PORT + 20)
     try:

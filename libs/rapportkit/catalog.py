@@ -12,14 +12,17 @@ from typing import Any
 
 SCHEMA_VERSION = "1"
 
+# Domains whose events may carry personal data travel sealed (rapportkit.sealing) on `.v2`: their
+# personal fields left `data` (docs/privacy.md, "The event log"). The directory names only reps.
+SEALED_DOMAINS = frozenset({"insight", "network", "content", "outcome", "scoring", "privacy"})
 TOPICS = {
     "directory": "rapport.directory.v1",
-    "insight": "rapport.insight.v1",
-    "network": "rapport.network.v1",
-    "content": "rapport.content.v1",
-    "outcome": "rapport.outcome.v1",
-    "scoring": "rapport.scoring.v1",
-    "privacy": "rapport.privacy.v1",
+    "insight": "rapport.insight.v2",
+    "network": "rapport.network.v2",
+    "content": "rapport.content.v2",
+    "outcome": "rapport.outcome.v2",
+    "scoring": "rapport.scoring.v2",
+    "privacy": "rapport.privacy.v2",
 }
 
 
@@ -38,7 +41,12 @@ SHORT: Schema = {"type": "string", "maxLength": 500}
 AMOUNT: Schema = {"type": "number", "minimum": 0, "maximum": 1e15}
 COUNT: Schema = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}  # what the stores' integer columns hold
 FIT: Schema = {"type": "number", "minimum": 0, "maximum": 1}
+# A field marked personal (and any field of `data` the catalog does not declare) is sealed under the
+# key of the event's person on the topics (rapportkit.sealing; docs/privacy.md, "The event log").
+PERSONAL = "x-rapport-personal"
+PERSONAL_TEXT: Schema = {**TEXT, PERSONAL: True}
 PERSON: Schema = {
+    PERSONAL: True,
     "type": "object",
     "properties": {
         "profile_url": {"type": "string", "minLength": 1, "maxLength": 2000},
@@ -87,11 +95,33 @@ class EventType:
     def topic(self) -> str:
         return TOPICS[self.domain]
 
+    @property
+    def sealed(self) -> bool:
+        """Whether its events travel sealed (rapportkit.sealing)."""
+        return self.domain in SEALED_DOMAINS
+
+    @property
+    def clear_fields(self) -> frozenset[str]:
+        """The fields of `data` that stay in clear on the topics; every other one is sealed."""
+        return frozenset(n for n, s in self.data.get("properties", {}).items() if not s.get(PERSONAL))
+
+    @property
+    def personal_fields(self) -> tuple[str, ...]:
+        """The declared personal fields of `data`, in declaration order."""
+        return tuple(n for n, s in self.data.get("properties", {}).items() if s.get(PERSONAL))
+
+    @property
+    def person_at(self) -> tuple[str, ...]:
+        """Where in `data` the event's person is: a person object, or a person key (alert evidence)."""
+        return PERSON_AT.get(self.type, ("person",))
+
 
 _CONNECTION = obj({"rep_id": ID, "person": PERSON})
 _MESSAGE = obj(
     {"rep_id": ID, "conversation_id": ID, "person": PERSON, "channel": enum(CHANNELS)},
-    {"text": TEXT, "length": COUNT, "is_pitch": {"type": "boolean"},
+    {"text": PERSONAL_TEXT, "length": COUNT, "is_pitch": {"type": "boolean"},
+     # kept by imports as the export has them (docs/imports.md): any JSON, personal
+     "subject": {PERSONAL: True}, "conversation_title": {PERSONAL: True}, "attachments": {PERSONAL: True},
      # set by the network service on published outbound messages (docs/network.md)
      "pitch_rules": {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 50},
      "pitch_score": {"type": "number", "minimum": 0, "maximum": 1},
@@ -141,12 +171,13 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
      "A buying signal was captured (job change, funding, hiring, ...)."),
     ("insight.signal.actioned", "insight", obj({"signal_id": ID, "rep_id": ID, "action": SHORT}),
      "A rep acted on a signal."),
-    ("insight.note.recorded", "insight", obj({"rep_id": ID, "account_id": ID, "text": TEXT}, {"person": PERSON}),
+    ("insight.note.recorded", "insight",
+     obj({"rep_id": ID, "account_id": ID, "text": PERSONAL_TEXT}, {"person": PERSON}),
      "A rep recorded a research note about an account."),
     ("insight.account.followed", "insight", obj({"rep_id": ID, "company": SHORT}, {"account_id": ID}),
      "A rep followed a company."),
     ("network.connection.requested", "network",
-     obj({"rep_id": ID, "person": PERSON, "direction": enum(["outbound", "inbound"])}, {"message": TEXT}),
+     obj({"rep_id": ID, "person": PERSON, "direction": enum(["outbound", "inbound"])}, {"message": PERSONAL_TEXT}),
      "A connection request was sent or received."),
     ("network.connection.accepted", "network", _CONNECTION, "A connection was accepted."),
     ("network.connection.declined", "network", _CONNECTION, "A connection request was declined."),
@@ -157,7 +188,7 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
     ("network.meeting.held", "network", _MEETING, "A meeting took place."),
     ("network.endorsement.received", "network", obj({"rep_id": ID, "person": PERSON}, {"skill": SHORT}),
      "The rep received a skill endorsement."),
-    ("network.recommendation.received", "network", obj({"rep_id": ID, "person": PERSON}, {"text": TEXT}),
+    ("network.recommendation.received", "network", obj({"rep_id": ID, "person": PERSON}, {"text": PERSONAL_TEXT}),
      "The rep received a recommendation."),
     ("content.item.published", "content",
      obj({"content_id": ID, "kind": enum(CONTENT_KINDS), "title": SHORT,
@@ -171,7 +202,7 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
      "Someone engaged with content a rep shared."),
     ("content.engagement.given", "content",
      obj({"rep_id": ID, "kind": {"type": "string", "minLength": 1, "maxLength": 40},
-          "link": {"type": "string", "maxLength": 2000}}, {"person": PERSON, "text": TEXT}),
+          "link": {"type": "string", "maxLength": 2000, PERSONAL: True}}, {"person": PERSON, "text": PERSONAL_TEXT}),
      "The rep engaged with someone else's post."),
     ("outcome.lead.created", "scoring", _LEAD, "A lead was created."),
     ("outcome.lead.qualified", "scoring", _LEAD, "A lead was qualified."),
@@ -193,7 +224,7 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
           "factors": {"type": "array"}, "formula_version": SHORT}),
      "A rep's score for a day changed."),
     ("scoring.alert.raised", "scoring",
-     obj({"rep_id": ID, "kind": enum(ALERT_KINDS), "evidence": {"type": "object"}}),
+     obj({"rep_id": ID, "kind": enum(ALERT_KINDS), "evidence": {"type": "object", PERSONAL: True}}),
      "A dark-side pattern was detected for a rep."),
     ("scoring.recommendation.issued", "scoring",
      obj({"account_id": ID, "quadrant": enum(QUADRANTS), "recommendation": TEXT}),
@@ -206,6 +237,10 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
     ("privacy.tenant_deletion.completed", "any", obj({"request_id": ID, "tenant_id": ID, "service": ID}),
      "A service finished deleting a tenant."),
 ]
+
+# Where the person of an event is, when not in `data.person`: the connect-then-pitch alert's
+# evidence names the person by key. Its personal fields are sealed under that person's key.
+PERSON_AT = {"rapport.scoring.alert.raised": ("evidence", "person")}
 
 # Types a service derives and publishes itself; callers cannot post them.
 DERIVED = {"insight.account.quadrant_changed", "insight.account.fit_changed"}
@@ -237,6 +272,41 @@ ENVELOPE: Schema = {
         "data": {"type": "object"},
     },
 }
+
+
+def wire_data_schema(event_type: str) -> Schema:
+    """The `data` of a sealed type as it travels: its personal fields are no longer required (they
+    travel sealed in the `rapportsealed` attribute), nor are the alternatives that name one."""
+    data = dict(EVENT_TYPES[event_type].data)
+    personal = set(EVENT_TYPES[event_type].personal_fields)
+    data["required"] = [n for n in data.get("required", []) if n not in personal]
+    if any(set(branch.get("required", ())) & personal for branch in data.get("anyOf", ())):
+        del data["anyOf"]
+    return data
+
+
+SEALED_ATTRIBUTE = "rapportsealed"  # the CloudEvents extension attribute of rapportkit.sealing
+SEALED_ATTRIBUTE_SCHEMA: Schema = {
+    "type": "string",
+    "pattern": "^1\\.k[0-9a-f]{24}(\\+k[0-9a-f]{24})*\\.[a-z0-9_,]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+    "description": "The event's personal fields, sealed: `1.<key ids>.<declared personal fields sealed, "
+                   "comma-separated>.<nonce>.<ciphertext>` (base64url, no padding), AES-256-GCM under the keys "
+                   "of the event's person (one per identity: profile URL, e-mail, name and company; `+`-joined, "
+                   "the cipher key derived from all with HKDF-SHA256), else a key of the event's own (personal "
+                   "text that names no person) or its tenant's; additional data `<tenantid>\\n<id>\\n<key ids>"
+                   "\\n<fields>`. Opened with rapportkit.sealing.open_events; once a key is destroyed (erasure), "
+                   "the event opens to the erased form (docs/privacy.md).",
+}
+
+
+def wire_schema(event_type: str) -> Schema:
+    """The JSON Schema of an event as it travels on its topic: for a sealed type, `data` without its
+    personal fields (`wire_data_schema`) and the `rapportsealed` attribute that carries them."""
+    schema = event_schema(event_type)
+    if not EVENT_TYPES[event_type].sealed:
+        return schema
+    props = {**schema["properties"], "data": wire_data_schema(event_type), SEALED_ATTRIBUTE: SEALED_ATTRIBUTE_SCHEMA}
+    return {**schema, "$id": f"https://rapport.dev/schemas/{event_type}/v2.json", "properties": props}
 
 
 def event_schema(event_type: str) -> Schema:

@@ -1,4 +1,7 @@
-"""The consumer loop: decode, dedupe, dispatch, commit; DLQ for what cannot be processed.
+"""The consumer loop: decode, open, dedupe, dispatch, commit; DLQ for what cannot be processed.
+
+Events are opened (rapportkit.sealing) before they are validated: a sealed field whose key was
+forgotten opens to the erased form, which is applied like any event (never dead-lettered for that).
 
 Per poll, the messages are applied in one database transaction with their inbox rows (claimed
 in one statement). If a handler fails, that transaction is rolled back and the poll replayed one
@@ -25,7 +28,7 @@ from kafka.errors import KafkaError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from rapportkit import inbox, jsonutil, outbox
+from rapportkit import inbox, jsonutil, keyring, outbox
 from rapportkit.catalog import dlq_topic
 from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, EventInvalid, validate
@@ -33,6 +36,7 @@ from rapportkit.kafka import make_consumer
 from rapportkit.logs import event_id_var, tenant_var
 from rapportkit.metrics import Metrics
 from rapportkit.relay import LANE_HEADER
+from rapportkit.sealing import SealBroken, open_each
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +145,20 @@ class ConsumerLoop:
 
     def process(self, messages: list[Message]) -> None:
         """Apply a poll's messages; returns once each is applied, skipped or dead-lettered."""
-        decoded: list[tuple[Message, Event]] = []
+        parsed: list[tuple[Message, Any]] = []
         for message in messages:
             try:
-                event = validate(jsonutil.loads(message.value))
-            except (ValueError, EventInvalid) as exc:
+                parsed.append((message, jsonutil.loads(message.value)))
+            except ValueError as exc:
                 self.dead_letter(message, f"invalid event: {exc}")
+        decoded: list[tuple[Message, Event]] = []
+        for (message, _), opened in zip(parsed, self._open([raw for _, raw in parsed]), strict=True):
+            try:
+                if isinstance(opened, SealBroken):
+                    raise opened
+                event = validate(opened)  # a destroyed key opened to the erased form, which is valid
+            except (ValueError, EventInvalid) as exc:
+                self.dead_letter(message, f"invalid event: {exc}")  # the sealed bytes, as they came
                 continue
             if event["type"] in self.handlers:
                 decoded.append((message, event))
@@ -163,6 +175,18 @@ class ConsumerLoop:
             return
         for message, reason in failed:
             self.dead_letter(message, reason)
+
+    def _open(self, raws: list[Any]) -> list[Any]:
+        """The poll's events opened (rapportkit.sealing), their keys fetched in one query; the keyring
+        unreachable is retried with backoff (the poll is not committed meanwhile)."""
+        attempt = 0
+        while True:
+            try:
+                return open_each(raws, keyring.default())
+            except TRANSIENT as exc:
+                attempt += 1
+                log.warning("cannot reach the keyring; retrying", extra={"fields": {"error": repr(exc)}})
+                time.sleep(min(5.0, self.backoff_seconds * 2 ** min(attempt, 6)))
 
     def _apply_batch(self, decoded: list[tuple[Message, Event]]) -> list[tuple[Message, str]]:
         """Happy path: the whole poll in one transaction, ids claimed in one statement. If any

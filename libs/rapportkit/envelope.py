@@ -18,7 +18,7 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
-from rapportkit.catalog import ENVELOPE, EVENT_TYPES, EventType, event_schema
+from rapportkit.catalog import ENVELOPE, EVENT_TYPES, SEALED_ATTRIBUTE, EventType, event_schema
 
 Event = dict[str, Any]
 # the media type of one event in the JSON event format (structured content mode, HTTP and Kafka)
@@ -100,6 +100,8 @@ def validate(event: Any) -> Event:
     which names every failing field.
     """
     event = without_nulls(event)
+    if isinstance(event, dict) and SEALED_ATTRIBUTE in event:  # sealed by the platform only, opened before this
+        raise EventInvalid([FieldError([SEALED_ATTRIBUTE], "set by the platform when it seals an event; not accepted")])
     if isinstance(event, dict) and isinstance(event.get("type"), str) and event["type"] in EVENT_TYPES:
         try:
             _fast_check(event["type"])(event)

@@ -8,6 +8,10 @@ out. The row for an event id is unique per tenant, which also makes ingestion id
 Each row has a lane: `live` for what users and their systems post one request at a time, `bulk`
 for imports. The relay publishes live rows first and paces bulk ones (rapportkit.relay), so a
 live event never queues behind an import (docs/architecture.md, "Lanes").
+
+The payload is the event as it travels, sealed (rapportkit.sealing): its personal fields are
+encrypted under the key of its person, so neither this table nor the topics keep them in clear,
+and destroying the key (erasure) shreds every copy (docs/privacy.md, "The event log").
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from rapportkit import jsonutil
+from rapportkit import jsonutil, keyring
 from rapportkit.db import Base, among, insert_ignore, insert_many, notify, table_of
 from rapportkit.envelope import Event, event_type, partition_key
+from rapportkit.sealing import seal_events
 
 CHANNEL = "rapport_outbox"  # notified when rows are staged (rapportkit.db.notify): the relay wakes at once
 PENDING, PUBLISHED, FAILED = "pending", "published", "failed"
@@ -64,18 +69,20 @@ class OutboxRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-def _values(event: Event, lane: str) -> dict[str, object]:
-    return {
+def _values(events: list[Event], lane: str) -> list[dict[str, object]]:
+    """The rows of `events`: each payload the sealed event (its keys fetched once for the batch)."""
+    now = utcnow()
+    return [{
         "tenant_id": event["tenantid"], "event_id": event["id"], "event_type": event["type"],
-        "topic": event_type(event).topic, "key": partition_key(event), "payload": jsonutil.dumps(event),
-        "state": PENDING, "lane": lane, "attempts": 0, "created_at": utcnow(),
-    }
+        "topic": event_type(event).topic, "key": partition_key(event), "payload": jsonutil.dumps(sealed),
+        "state": PENDING, "lane": lane, "attempts": 0, "created_at": now,
+    } for event, sealed in zip(events, seal_events(events, keyring.default()), strict=True)]
 
 
 def add(session: Session, event: Event, *, lane: str = LIVE) -> bool:
     """Stage `event` for publication in the caller's transaction; False if its id is already here."""
     notify(session, CHANNEL)
-    return insert_ignore(session, OutboxRow, _values(event, lane), keys=["tenant_id", "event_id"])
+    return insert_ignore(session, OutboxRow, _values([event], lane)[0], keys=["tenant_id", "event_id"])
 
 
 def add_many(session: Session, events: list[Event], *, lane: str = LIVE) -> int:
@@ -83,7 +90,7 @@ def add_many(session: Session, events: list[Event], *, lane: str = LIVE) -> int:
     if not events:
         return 0
     notify(session, CHANNEL)
-    return len(insert_many(session, table_of(OutboxRow), [_values(e, lane) for e in events],
+    return len(insert_many(session, table_of(OutboxRow), _values(events, lane),
                            conflict=["tenant_id", "event_id"], returning=["seq"]))
 
 

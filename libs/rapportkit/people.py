@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ WEAK_PREFIX = "name:"
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65536)  # pure, and called several times per event (keys, erasure keys, sealing)
 def normalise_profile_url(url: str) -> str:
     text = url.strip()
     if "://" not in text:

@@ -71,8 +71,6 @@ def tenant_deletion_handler(service: str, *metadata: MetaData) -> Callable[[Sess
         if event["data"]["tenant_id"] != tenant_id:
             raise ValueError(f"a deletion of tenant {event['data']['tenant_id']!r} published under {tenant_id!r}")
         delete_tenant(session, tenant_id, *metadata)
-        # CALL POINT (crypto-shredding, docs/privacy.md): `keyring.forget_tenant(tenant_id)` goes here,
-        # in this transaction, once rapportkit/keyring.py lands.
         outbox.add(session, deletion_completed(event, service=service))
 
     return handle

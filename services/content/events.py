@@ -1,7 +1,7 @@
 """Consumer handlers of the content service: its copy of the buying centres and privacy erasure.
 
 The content worker never calls the insight service: it keeps the stakeholders and accounts it needs
-from `rapport.insight.v1` (event-carried state transfer). Handlers are idempotent under the
+from `rapport.insight.v2` (event-carried state transfer). Handlers are idempotent under the
 consumer's inbox and tolerate out-of-order arrival: each field keeps the value of the latest event
 by event time.
 """

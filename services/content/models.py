@@ -6,7 +6,7 @@ shares `rapportkit.db.Base`, so one process (a test run) may import several serv
 Owned state, written by the ingest handlers: content items and their topics, shares, engagement
 received (one row per accepted event, repeats included: de-duplication happens on read), and
 engagement given. Read models built from other services' events (event-carried state transfer,
-written by the consumer): stakeholders and accounts from `rapport.insight.v1`.
+written by the consumer): stakeholders and accounts from `rapport.insight.v2`.
 """
 
 from __future__ import annotations

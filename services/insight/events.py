@@ -1,4 +1,4 @@
-"""Consumer handlers of the insight worker: privacy requests from `rapport.privacy.v1`.
+"""Consumer handlers of the insight worker: privacy requests from `rapport.privacy.v2`.
 
 Insight's own events are applied when they are accepted (ingest.py); the worker only consumes
 what other parts of the platform publish to it.

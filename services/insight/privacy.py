@@ -30,6 +30,7 @@ from rapportkit import jsonutil
 from rapportkit.outbox import PUBLISHED
 from rapportkit.people import erasure_keys, strong_keys, weak_key
 from rapportkit.privacy import REDACTED, outbox_mentioning
+from rapportkit.sealing import forget_texts
 from services.insight.models import Note, PersonAlias, ProfileView, Signal, Stakeholder
 
 _OUTBOX_TYPES = ("rapport.insight.stakeholder.identified", "rapport.insight.profile.viewed",
@@ -113,14 +114,16 @@ def erase_person(session: Session, *, tenant_id: str, person: dict[str, Any], re
     views = _updated(session, update(ProfileView).where(ProfileView.tenant_id == tenant_id,
                                                         ProfileView.person_key.in_(target.keys))
                      .values(person_key=pseudonym))
-    notes = 0
+    redacted: list[str] = []
     for note in session.scalars(select(Note).where(Note.tenant_id == tenant_id, Note.redacted_at.is_(None))):
         linked = note.person_key in target.keys
         if linked or mentions(note.text, target):
             note.text, note.redacted_at = REDACTED, at
             if linked:
                 note.person_key = pseudonym
-            notes += 1
+            redacted.append(note.event_id)
+    notes = len(redacted)
+    forget_texts(tenant_id, redacted)  # their events' text on the topics: shredded (docs/privacy.md)
     session.execute(delete(PersonAlias).where(PersonAlias.tenant_id == tenant_id, or_(  # their name ↔ URL aliases
         PersonAlias.weak_key.in_(target.keys), PersonAlias.strong_key.in_(target.keys))))
     published = scrub_outbox(session, tenant_id=tenant_id, target=target, pseudonym=pseudonym)

@@ -1,7 +1,7 @@
 """Consumer handlers of the network worker (event-carried state transfer, never a call):
 
-* ``rapport.insight.v1``: accounts and stakeholders, the buying centres coverage is measured on;
-* ``rapport.privacy.v1``: erasure of a person, then ``privacy.erasure.completed``.
+* ``rapport.insight.v2``: accounts and stakeholders, the buying centres coverage is measured on;
+* ``rapport.privacy.v2``: erasure of a person, then ``privacy.erasure.completed``.
 
 State that can arrive out of order keeps the latest by event time; at equal times the later
 arrival wins, as in the insight service (its events of one account share a partition, so this

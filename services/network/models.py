@@ -5,7 +5,7 @@ with another service's models in one Python process.
 
 * written by the ingest handlers (API process): connections, messages, meetings, person events;
 * written by the consumer (worker): the read models of accounts and stakeholders (from
-  ``rapport.insight.v1``); erasure.
+  ``rapport.insight.v2``); erasure.
 """
 
 from __future__ import annotations

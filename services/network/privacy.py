@@ -12,7 +12,8 @@ while nothing identifies the person:
   are folded into the pseudonym's; the aliases of their name are forgotten;
 * the outbox rows of the events that named them are scrubbed the same way (person replaced by the
   pseudonym, text, invitation message, subject and attachments removed), so the service's database
-  keeps no copy. Events already published to Kafka are beyond this service's reach.
+  keeps no copy. Outbox rows and published events hold the person only sealed (rapportkit.sealing):
+  the keys the gateway destroys once the erasure is complete shred them (docs/privacy.md).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 from kafka import KafkaConsumer, TopicPartition
 
-from rapportkit import jsonutil
+from rapportkit.sealing import opened
 
 T = TypeVar("T")
 
@@ -76,8 +76,9 @@ def research_actions(score: dict[str, Any]) -> float:
 
 
 def as_event(message: Any) -> Any:
-    """The message's CloudEvent, or None for a message that is not JSON (the DLQ tests write some)."""
+    """The message's CloudEvent, opened (rapportkit.sealing, with the stack's keyring), or None for a
+    message that is not JSON (the DLQ tests write some)."""
     try:
-        return jsonutil.loads(message.value)
+        return opened(message.value)
     except ValueError:
         return None

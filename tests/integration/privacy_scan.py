@@ -14,6 +14,7 @@ excerpt, so a failing assertion says what leaked.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from sqlalchemy import column as sql_column
 
 from stack.processes import SERVICES
 
-DATABASES = (*SERVICES, "gateway")
+DATABASES = (*SERVICES, "gateway", "keyring")
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,9 @@ class Hit:
 
 
 def database_urls(env: Mapping[str, str]) -> dict[str, str]:
-    """The database of each service and of the gateway, from a stack's environment."""
-    return {name: env[f"{name.upper()}_DATABASE_URL"] for name in DATABASES}
+    """The database of each service, of the gateway and of the keyring, from a stack's environment."""
+    inherited = {**os.environ, **env}  # a stack's processes inherit the keyring of the tests' environment
+    return {name: inherited[f"{name.upper()}_DATABASE_URL"] for name in DATABASES}
 
 
 def as_text(value: Any) -> str:

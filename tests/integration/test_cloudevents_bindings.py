@@ -15,11 +15,12 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from rapportkit import jsonutil
+from rapportkit.sealing import opened
 from stack.processes import Stack
 from tests.integration.helpers import eventually, new_rep, profile_viewed, read_topic, research_actions, score_raw
 
 DAY = "2026-11-20"
-TOPIC = "rapport.insight.v1"
+TOPIC = "rapport.insight.v2"
 
 
 def sdk_event(rep: str, person: str = "ada", **extra: Any) -> CloudEvent:
@@ -61,7 +62,8 @@ def test_binary_mode_from_the_sdk(stack: Stack, client: httpx.Client, kafka: str
     assert response.json() == {"accepted": 1, "duplicates": 0}
     counted(stack, client, rep, 1)
     [on_topic] = published(kafka, rep)
-    value = jsonutil.loads(on_topic.value)
+    assert b"Ada Lovelace" not in on_topic.value and b"linkedin.com/in/ada" not in on_topic.value  # sealed
+    value = opened(on_topic.value)
     assert value["id"] == event.get_id() and value["subject"] == "Ada Lovelace, 100%"
     assert value["data"] == event.get_data()
 
@@ -107,7 +109,7 @@ def test_null_attributes_are_absent(stack: Stack, client: httpx.Client, kafka: s
     assert response.status_code == 202, response.text
     counted(stack, client, rep, 1)
     [on_topic] = published(kafka, rep)
-    value = jsonutil.loads(on_topic.value)
+    value = opened(on_topic.value)
     assert value["id"] == body["id"]
     assert not {"subject", "traceparent", "comexampleext"} & set(value) and None not in value.values()
 
@@ -129,5 +131,6 @@ def test_published_messages_read_back_with_the_sdk_kafka_conversion(
         assert event.get_id() == sent["id"] and event.get_type() == "rapport.insight.profile.viewed"
         assert event.get_source() == "tests" and event.get_extension("tenantid") == "demo"
         assert event.get_time() == datetime(2026, 11, 20, 10, tzinfo=UTC)
-        assert event.get_data() == sent["data"]
+        assert event.get_data() == {"rep_id": rep}  # the person travels sealed, in an extension attribute
+        assert opened(jsonutil.dumps({**event.get_attributes(), "data": event.get_data()}))["data"] == sent["data"]
         assert event.get_extension("partitionkey") == f"demo:{rep}"

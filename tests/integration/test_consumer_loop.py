@@ -23,6 +23,7 @@ from rapportkit.metrics import metrics
 from rapportkit.outbox import OutboxRow
 from rapportkit.pace import BulkPace
 from rapportkit.relay import OutboxRelay, message_headers
+from rapportkit.sealing import opened
 from tests.integration.helpers import as_event, eventually, profile_viewed, read_topic
 
 
@@ -69,7 +70,7 @@ def test_failing_handler_goes_to_dlq_transient_is_retried_and_the_rest_is_applie
     def applied() -> list[str]:
         with unit_of_work(factory) as session:  # type: ignore[arg-type]
             rows = session.query(OutboxRow).order_by(OutboxRow.seq).all()
-            return [jsonutil.loads(r.payload)["data"]["person"]["profile_url"].rsplit("/", 2)[1] for r in rows]
+            return [opened(r.payload)["data"]["person"]["profile_url"].rsplit("/", 2)[1] for r in rows]
 
     producer = make_producer(kafka, client_id="test")
     loop = ConsumerLoop(group=f"test-{uuid.uuid4().hex[:6]}", bootstrap=kafka, topics=[topic],
@@ -116,7 +117,7 @@ def test_relay_publishes_pending_rows_once_and_marks_them(kafka: str, topic: str
     finally:
         close_producer(producer)
     ids = {e["id"] for e in events}
-    found = read_topic(kafka, "rapport.insight.v1", lambda m: (as_event(m) or {}).get("id") in ids)
+    found = read_topic(kafka, "rapport.insight.v2", lambda m: (as_event(m) or {}).get("id") in ids)
     assert sorted(jsonutil.loads(m.value)["id"] for m in found) == sorted(ids)
     with unit_of_work(sf) as session:  # type: ignore[arg-type]
         assert outbox.backlog(session) == 0

@@ -1,6 +1,6 @@
 """The content service through the real stack: events posted to the gateway, stakeholders arriving
 from the insight service over Kafka, reads through the gateway on PostgreSQL, privacy erasure
-requested on `rapport.privacy.v1` and completed back on it."""
+requested on `rapport.privacy.v2` and completed back on it."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def test_company_asset_engaged_by_the_buying_centre_outranks_a_liked_post(client
     assert liked["score"] == pytest.approx(2.4)  # 12 × 2 × 0.1
     assert ranked["items"][0]["sharing_reps"] == 2 and ranked["weights"]["role"]["decision_maker"] == 5.0
 
-    published = read_topic(kafka, "rapport.content.v1", lambda m: m.key in (
+    published = read_topic(kafka, "rapport.content.v2", lambda m: m.key in (
         f"demo:{w.rep_a}".encode(), f"demo:{w.rep_b}".encode()))
     types = [as_event(m)["type"] for m in published]
     assert types.count("rapport.content.engagement.recorded") == 12 and types.count("rapport.content.item.shared") == 2
@@ -183,7 +183,7 @@ def test_erasure_names_nobody_keeps_counts_and_reports_completion(client: httpx.
     request = ev("privacy.erasure.requested", {"request_id": request_id, "person": w.dana})
     producer = make_producer(kafka, client_id="tests")
     try:
-        producer.send("rapport.privacy.v1", key=f"demo:{request_id}".encode(), value=jsonutil.dumps(request)).get(
+        producer.send("rapport.privacy.v2", key=f"demo:{request_id}".encode(), value=jsonutil.dumps(request)).get(
             timeout=30)
     finally:
         close_producer(producer)
@@ -195,7 +195,7 @@ def test_erasure_names_nobody_keeps_counts_and_reports_completion(client: httpx.
     assert w.dana["name"] not in jsonutil.dumps(after).decode()
 
     def completed() -> list[Any] | None:
-        found = [as_event(m) for m in read_topic(kafka, "rapport.privacy.v1", lambda m: request_id.encode() in m.value)]
+        found = [as_event(m) for m in read_topic(kafka, "rapport.privacy.v2", lambda m: request_id.encode() in m.value)]
         done = [e for e in found if e and e["type"] == "rapport.privacy.erasure.completed"
                 and e["data"]["service"] == "content"]
         return done or None

@@ -28,7 +28,7 @@ def test_poison_messages_go_to_the_dlq_and_later_ones_are_processed(stack: Stack
     bad_schema = jsonutil.dumps({**profile_viewed("demo", rep), "data": {"rep_id": rep, "note": marker}})
     good = profile_viewed("demo", rep)
     for value in (not_json, bad_schema, jsonutil.dumps(good)):
-        producer.send("rapport.insight.v1", key=key, value=value)
+        producer.send("rapport.insight.v2", key=key, value=value)
     producer.flush()
     producer.close()
 
@@ -38,7 +38,7 @@ def test_poison_messages_go_to_the_dlq_and_later_ones_are_processed(stack: Stack
 
     # every service consuming the insight topic dead-letters both poison messages once
     def poisoned() -> list[Any] | None:
-        found = read_topic(kafka, "rapport.insight.v1.dlq", lambda m: marker.encode() in m.value)
+        found = read_topic(kafka, "rapport.insight.v2.dlq", lambda m: marker.encode() in m.value)
         return found if len(found) >= 6 else None
 
     dead = eventually(poisoned, timeout=15, what="the poison messages in the DLQ")
@@ -46,7 +46,7 @@ def test_poison_messages_go_to_the_dlq_and_later_ones_are_processed(stack: Stack
     for message in dead:
         headers = dict(message.headers)
         assert headers["rapport-error"].startswith(b"invalid event")
-        assert headers["rapport-original-topic"] == b"rapport.insight.v1"
+        assert headers["rapport-original-topic"] == b"rapport.insight.v2"
         by_group.setdefault(headers["rapport-consumer-group"], []).append(message)
     assert {group: len(messages) for group, messages in by_group.items()} == {b"scoring": 2, b"network": 2,
                                                                              b"content": 2}

@@ -34,7 +34,6 @@ from tests.integration.privacy_scan import Hit, database_urls, scan_databases, s
 from tests.integration.sqlite_stack import sqlite_stack as start_sqlite_stack
 from tests.integration.test_privacy_erasure import Person, activity, event
 
-TOPICS_XFAIL = pytest.mark.xfail(strict=True, reason="topics hold cleartext until crypto-shredding lands")
 DELETION_EVENTS = ("rapport.privacy.tenant_deletion.requested", "rapport.privacy.tenant_deletion.completed")
 
 
@@ -181,7 +180,6 @@ def test_erased_person_absent_from_every_table(erased: Built) -> None:
     assert not leaks, "the erased person is still stored:\n" + "\n".join(map(str, leaks))
 
 
-@TOPICS_XFAIL
 def test_erased_person_absent_from_topics(erased: Built) -> None:
     assert erased.topics_before, "the topic scan did not find the person before the erasure"
     leaks = scan_topics(erased.stack.env["KAFKA_BOOTSTRAP_SERVERS"], erased.person.needles())
@@ -220,7 +218,6 @@ def test_deleting_a_tenant_is_idempotent_and_validated(deleted: Built) -> None:
         assert tenant_admin.get(deleted.status["status_url"]).status_code == 403  # the platform admin's only
 
 
-@TOPICS_XFAIL
 def test_deleted_tenant_people_absent_from_topics(deleted: Built) -> None:
     assert deleted.topics_before, "the topic scan did not find the tenant's person before the deletion"
     leaks = scan_topics(deleted.stack.env["KAFKA_BOOTSTRAP_SERVERS"], deleted.person.needles())

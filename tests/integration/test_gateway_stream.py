@@ -141,7 +141,7 @@ def test_events_of_another_tenant_are_never_sent(stack: Stack, kafka: str) -> No
             for key, value in [(f"other:{rep}", score("other", rep)),
                                (f"demo:{rep}", score("other", rep)),  # a key that lies about the tenant
                                (f"demo:{marker}", score("demo", marker))]:
-                producer.send("rapport.scoring.v1", key=key.encode(), value=value, partition=0).get(30)
+                producer.send("rapport.scoring.v2", key=key.encode(), value=value, partition=0).get(30)
         finally:
             producer.close()
         _, before = sse.wait_for(is_type("rapport.scoring.score.updated", marker), timeout=10, what="the marker")

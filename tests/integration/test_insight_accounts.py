@@ -1,7 +1,7 @@
 """Insight accounts through the real stack: gateway → insight (PostgreSQL, outbox) → Kafka.
 
 Buying centres and quadrants (issue 3 "Done when"), the quadrant_changed event on
-rapport.insight.v1, ICP fit and its per-tenant settings, filters and validation.
+rapport.insight.v2, ICP fit and its per-tenant settings, filters and validation.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def detail(client: httpx.Client, account_id: str) -> dict[str, Any]:
 
 def quadrant_events(kafka: str, account_id: str, count: int) -> list[dict[str, Any]]:
     def probe() -> list[dict[str, Any]] | None:
-        found = [as_event(m) for m in read_topic(kafka, "rapport.insight.v1",
+        found = [as_event(m) for m in read_topic(kafka, "rapport.insight.v2",
                                                  lambda m: m.key == f"demo:{account_id}".encode(), timeout=5)]
         changes = [e for e in found if e and e["type"] == "rapport.insight.account.quadrant_changed"]
         return changes if len(changes) >= count else None
@@ -137,7 +137,7 @@ def test_icp_fit_follows_the_tenant_icp_with_reasons(client: httpx.Client, kafka
         assert acc not in ids(client.get("/v1/accounts", params={"min_fit": 0.76, "limit": 500}))
 
         def fit_events() -> list[Any] | None:
-            found = [as_event(m) for m in read_topic(kafka, "rapport.insight.v1",
+            found = [as_event(m) for m in read_topic(kafka, "rapport.insight.v2",
                                                      lambda m: m.key == f"demo:{acc}".encode(), timeout=5)]
             fits = [e["data"]["icp_fit"] for e in found if e and e["type"] == "rapport.insight.account.fit_changed"]
             return fits if len(fits) >= 2 else None

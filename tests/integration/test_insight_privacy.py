@@ -1,4 +1,4 @@
-"""Erasure through the real stack: a request on rapport.privacy.v1 (produced directly, as the
+"""Erasure through the real stack: a request on rapport.privacy.v2 (produced directly, as the
 gateway's erasure route comes later) → the insight worker erases the person → completion on the
 same topic, and the reads no longer show them."""
 
@@ -47,12 +47,12 @@ def test_erasure_request_erases_the_person_and_completes(stack: Stack, client: h
                         data={"request_id": request_id, "person": {"email": email.upper()}})
     producer = KafkaProducer(bootstrap_servers=kafka)
     try:
-        producer.send("rapport.privacy.v1", key=f"demo:{request_id}".encode(), value=jsonutil.dumps(request)).get(30)
+        producer.send("rapport.privacy.v2", key=f"demo:{request_id}".encode(), value=jsonutil.dumps(request)).get(30)
     finally:
         producer.close()
 
     def completed() -> dict[str, Any] | None:
-        for message in read_topic(kafka, "rapport.privacy.v1", lambda m: m.key == f"demo:{request_id}".encode(),
+        for message in read_topic(kafka, "rapport.privacy.v2", lambda m: m.key == f"demo:{request_id}".encode(),
                                   timeout=5):
             event = as_event(message)
             if event and event["type"] == "rapport.privacy.erasure.completed" and \

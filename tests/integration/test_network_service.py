@@ -1,6 +1,6 @@
 """The network service through the real stack: events posted to the gateway, the network service
-on PostgreSQL, its published events on rapport.network.v1, the insight service's stakeholder
-events consumed from rapport.insight.v1, erasure requests from rapport.privacy.v1, and reads
+on PostgreSQL, its published events on rapport.network.v2, the insight service's stakeholder
+events consumed from rapport.insight.v2, erasure requests from rapport.privacy.v2, and reads
 through the gateway."""
 
 from __future__ import annotations
@@ -137,11 +137,11 @@ def test_connect_then_pitch_is_published_with_its_delay(client: httpx.Client, ka
     post(client, pitch, thoughtful)
 
     def both() -> list[Any] | None:
-        found = read_topic(kafka, "rapport.network.v1", lambda m: m.key == f"{TENANT}:{rep}".encode())
+        found = read_topic(kafka, "rapport.network.v2", lambda m: m.key == f"{TENANT}:{rep}".encode())
         events = {e["id"]: e for e in map(as_event, found) if e}
         return [events[pitch["id"]], events[thoughtful["id"]]] if len(events) == 4 else None
 
-    published_pitch, published_calm = eventually(both, timeout=30, what="the four events on rapport.network.v1")
+    published_pitch, published_calm = eventually(both, timeout=30, what="the four events on rapport.network.v2")
     assert published_pitch["type"] == "rapport.network.message.sent"
     assert published_pitch["data"]["is_pitch"] is True
     assert published_pitch["data"]["minutes_since_connection_accepted"] == 30
@@ -216,19 +216,19 @@ def test_erasure_keeps_counts_and_reports_completion(client: httpx.Client, kafka
                     person={"email": f"OLU-{tag}@example.com"}), "source": "tests"}
     producer = make_producer(kafka, client_id="tests")
     try:
-        producer.send("rapport.privacy.v1", key=f"{TENANT}:{request_id}".encode(),
+        producer.send("rapport.privacy.v2", key=f"{TENANT}:{request_id}".encode(),
                       value=jsonutil.dumps(request)).get(timeout=30)
     finally:
         close_producer(producer)
 
     def completed() -> Any:
-        found = [as_event(m) for m in read_topic(kafka, "rapport.privacy.v1",
+        found = [as_event(m) for m in read_topic(kafka, "rapport.privacy.v2",
                                                  lambda m: m.key == f"{TENANT}:{request_id}".encode())]
         done = [e for e in found if e and e["type"] == "rapport.privacy.erasure.completed"
                 and e["data"]["service"] == "network"]
         return done[0] if done else None
 
-    done = eventually(completed, timeout=30, what="network's erasure.completed on rapport.privacy.v1")
+    done = eventually(completed, timeout=30, what="network's erasure.completed on rapport.privacy.v2")
     assert done["data"]["request_id"] == request_id and done["tenantid"] == TENANT
     assert read_network(client, rep) == before  # anonymous counts stay
 

@@ -66,11 +66,11 @@ def test_connect_then_pitch_lowers_the_score_and_raises_an_alert(client: httpx.C
     penalty = [f for f in scores[hasty]["factors"] if f["name"] == "penalty_connect_then_pitch"]
     assert penalty and penalty[0]["contribution"] < 0
 
-    published = eventually(lambda: read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
+    published = eventually(lambda: read_topic(kafka, "rapport.scoring.v2", lambda m: (as_event(m) or {}).get(
         "type") == "rapport.scoring.alert.raised" and as_event(m)["data"]["rep_id"] == hasty) or None,
         timeout=15, what="scoring.alert.raised on the topic")
     assert as_event(published[0])["data"]["kind"] == "connect_then_pitch"
-    updated = read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
+    updated = read_topic(kafka, "rapport.scoring.v2", lambda m: (as_event(m) or {}).get(
         "type") == "rapport.scoring.score.updated" and as_event(m)["data"]["rep_id"] == hasty)
     assert updated and all(as_event(m)["data"]["formula_version"] == "1.0" for m in updated)
 
@@ -145,7 +145,7 @@ def test_recommendation_follows_the_quadrant(client: httpx.Client, kafka: str) -
                           time=datetime.fromisoformat(f"2026-11-0{i + 1}T00:00:00+00:00"),
                           data={"account_id": account, "quadrant": quadrant, "customer_status": "low",
                                 "centre_size": quadrant.split("_")[2], "stakeholders": 2 + 3 * i})
-        producer.send("rapport.insight.v1", key=f"demo:{account}".encode(), value=jsonutil.dumps(event))
+        producer.send("rapport.insight.v2", key=f"demo:{account}".encode(), value=jsonutil.dumps(event))
     producer.flush()
     producer.close()
     body = eventually(lambda: (r := client.get(f"/v1/accounts/{account}/recommendation")).status_code == 200
@@ -153,7 +153,7 @@ def test_recommendation_follows_the_quadrant(client: httpx.Client, kafka: str) -
                       timeout=15, what="the recommendation")
     assert "Avoid intrusive social outreach" in body["recommendation"]
     def issued() -> list[Any] | None:  # the relay publishes shortly after the read model commits
-        found = read_topic(kafka, "rapport.scoring.v1", lambda m: (as_event(m) or {}).get(
+        found = read_topic(kafka, "rapport.scoring.v2", lambda m: (as_event(m) or {}).get(
             "type") == "rapport.scoring.recommendation.issued" and as_event(m)["data"]["account_id"] == account)
         return found if len(found) >= 2 else None
 

@@ -39,7 +39,7 @@ def test_posted_event_reaches_kafka_and_the_score(stack: Stack, client: httpx.Cl
     assert score["rep_id"] == rep and research_actions(score) == 1
     assert score["pillars"]["insight"] > 0
 
-    messages = read_topic(kafka, "rapport.insight.v1", lambda m: m.key == f"demo:{rep}".encode())
+    messages = read_topic(kafka, "rapport.insight.v2", lambda m: m.key == f"demo:{rep}".encode())
     assert len(messages) == 1
     published = as_event(messages[0])
     assert published["id"] == event["id"]

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from rapportkit import inbox, jsonutil
+from rapportkit import inbox
 from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, validate
 from rapportkit.errors import ApiError
 from rapportkit.ingest import apply_events
 from rapportkit.outbox import OutboxRow
 from rapportkit.pagination import PageParams
+from rapportkit.sealing import opened
 from services.content import models, queries
 from services.content.events import HANDLERS
 from services.content.ingest import INGEST_HANDLERS
@@ -239,7 +240,7 @@ def test_erasure_keeps_anonymous_counts_and_names_nobody(db: SessionFactory) -> 
         assert {"erased:req-1", "erased:req-2"} <= keys
         stakeholder = session.get(models.InsightStakeholder, (TENANT, "s-dana"))
         assert stakeholder is not None and stakeholder.name is None and stakeholder.person_key == "erased:req-1"
-        completed = [jsonutil.loads(r.payload) for r in session.scalars(select(OutboxRow).where(
+        completed = [opened(r.payload) for r in session.scalars(select(OutboxRow).where(
             OutboxRow.event_type == "rapport.privacy.erasure.completed"))]
     assert sorted(c["data"]["request_id"] for c in completed) == ["req-1", "req-2"]
     assert all(c["data"]["service"] == "content" and c["tenantid"] == TENANT for c in completed)

@@ -14,7 +14,16 @@ import pytest
 
 from gateway import contracts
 from rapportkit import outbox
-from rapportkit.catalog import ALL_TOPICS, DERIVED, EVENT_TYPES, TOPICS, event_schema
+from rapportkit.catalog import (
+    ALL_TOPICS,
+    DERIVED,
+    EVENT_TYPES,
+    SEALED_ATTRIBUTE,
+    TOPICS,
+    event_schema,
+    wire_data_schema,
+    wire_schema,
+)
 from rapportkit.consumer import ConsumerLoop
 from rapportkit.envelope import EventInvalid, partition_key, validate
 from rapportkit.metrics import metrics
@@ -67,8 +76,15 @@ def test_every_type_is_a_message_with_its_full_schema(event_type: str) -> None:
     doc = contracts.asyncapi_document()
     et = EVENT_TYPES[event_type]
     message = doc["components"]["messages"][event_type]
-    assert message["payload"] == event_schema(event_type)
-    assert message["payload"]["properties"]["data"] == et.data
+    assert message["payload"] == wire_schema(event_type)
+    if et.sealed:  # what travels: data without its personal fields, which are in `rapportsealed`
+        assert message["payload"]["properties"]["data"] == wire_data_schema(event_type)
+        assert message["payload"]["properties"][SEALED_ATTRIBUTE]
+        assert message["x-rapport-sealed"] == {"fields": list(et.personal_fields), "opened": event_schema(event_type)}
+        assert et.topic.endswith(".v2")
+    else:
+        assert message["payload"]["properties"]["data"] == et.data
+        assert et.topic.endswith(".v1")
     channel = doc["channels"][et.topic]
     assert channel["messages"][event_type] == {"$ref": f"#/components/messages/{event_type}"}
     operation = doc["operations"][f"publish.{et.topic}"]
@@ -127,7 +143,7 @@ def test_dlq_headers_are_the_ones_the_consumer_writes() -> None:
             return Done()
 
     class Message:
-        topic, partition, offset, key, value = "rapport.insight.v1", 2, 41, b"demo:rep-1", b"{}"
+        topic, partition, offset, key, value = "rapport.insight.v2", 2, 41, b"demo:rep-1", b"{}"
         # as the relay writes them for a bulk message, and an earlier dead-lettering's reason
         headers = [*message_headers(outbox.BULK), ("rapport-error", b"an earlier failure")]
 
@@ -136,7 +152,7 @@ def test_dlq_headers_are_the_ones_the_consumer_writes() -> None:
                         producer=Producer(), metrics=metrics("contracts-test"))
     loop.dead_letter(Message(), "handler failed: boom")
     [record] = sent
-    assert record["topic"] == "rapport.insight.v1.dlq" and record["key"] == b"demo:rep-1"
+    assert record["topic"] == "rapport.insight.v2.dlq" and record["key"] == b"demo:rep-1"
     names = [name for name, _ in record["headers"]]
     assert names == [*contracts.EVENT_HEADERS, *contracts.DLQ_HEADERS], "the original headers, then the reasons"
     assert dict(record["headers"])["rapport-error"] == b"handler failed: boom"
@@ -144,7 +160,7 @@ def test_dlq_headers_are_the_ones_the_consumer_writes() -> None:
 
 
 def _dlq_message() -> dict[str, Any]:
-    message: dict[str, Any] = contracts.asyncapi_document()["components"]["messages"]["rapport.insight.v1.dead_letter"]
+    message: dict[str, Any] = contracts.asyncapi_document()["components"]["messages"]["rapport.insight.v2.dead_letter"]
     return message
 
 
@@ -226,7 +242,8 @@ def test_the_table_covers_the_catalog() -> None:
 def test_contract_fields_are_required_by_the_schema(suffix: str) -> None:
     event_type = f"rapport.{suffix}"
     message = contracts.asyncapi_document()["components"]["messages"][event_type]
-    data = message["payload"]["properties"]["data"]
+    opened = message.get("x-rapport-sealed", {}).get("opened", message["payload"])  # the event a consumer reads
+    data = opened["properties"]["data"]
     rule = CONTRACT[suffix]
     assert set(rule["required"]) <= set(data["required"]), f"{event_type}: {rule['required']} vs {data['required']}"
     if "one_of" in rule:

@@ -23,6 +23,7 @@ from rapportkit.envelope import new_event
 from rapportkit.identity import Identity
 from rapportkit.outbox import OutboxRow, mark_published
 from rapportkit.privacy import needles_of
+from rapportkit.sealing import opened
 from tests.unit.gateway_app import gateway_client, gateway_database
 
 ADMIN = Identity(tenant_id="acme", role="admin", key_id="k-admin")
@@ -95,8 +96,9 @@ def test_request_is_stored_with_its_event_and_completes_per_service(client: Test
         row = session.get(ErasureRequest, ("acme", request_id))
         assert row is not None and set(row.person) == {"key_sha256"}  # nothing that names the person
         [staged] = session.scalars(select(OutboxRow).where(OutboxRow.tenant_id == "acme"))
-        event = jsonutil.loads(staged.payload)
-        assert staged.event_type == "rapport.privacy.erasure.requested" and staged.topic == "rapport.privacy.v1"
+        assert b"grace" not in staged.payload.lower()  # sealed in the outbox as on the topic
+        event = opened(staged.payload)
+        assert staged.event_type == "rapport.privacy.erasure.requested" and staged.topic == "rapport.privacy.v2"
         assert staged.key == f"acme:{request_id}"
         assert event["data"] == {"request_id": request_id, "person": {
             "profile_url": "https://www.LinkedIn.com/in/Grace-Hopper/?trk=x", "email": "grace@navy.example",
@@ -120,7 +122,7 @@ def test_request_is_stored_with_its_event_and_completes_per_service(client: Test
         assert needle not in text.lower()
     with factory() as session:
         [staged] = session.scalars(select(OutboxRow).where(OutboxRow.tenant_id == "acme"))
-        assert "grace" not in staged.payload.decode().lower()  # scrubbed once complete
+        assert opened(staged.payload)["data"]["person"]["email"].startswith("erased:")  # its key destroyed
 
 
 def test_another_tenants_request_is_404_and_unknown_completions_are_ignored(

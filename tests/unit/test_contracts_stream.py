@@ -13,10 +13,12 @@ import pytest
 from gateway import stream, stream_hub
 from gateway.stream_feed import Feeder
 from gateway.stream_hub import Hub, Item, View, parse_event_id, parse_types, sse, type_matches, view_for
-from rapportkit import jsonutil
+from rapportkit import jsonutil, keyring
+from rapportkit.catalog import SEALED_ATTRIBUTE
 from rapportkit.envelope import new_event
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
+from rapportkit.sealing import seal_events
 
 
 def event(kind: str, tenant: str = "acme", **data: Any) -> dict[str, Any]:
@@ -210,21 +212,21 @@ def test_feeder_routes_by_key_and_purges_on_erasure_requests() -> None:
     feeder = Feeder(hub, bootstrap="unused:9092")
     ada = {"profile_url": "https://www.linkedin.com/in/ada/", "name": "Ada Lovelace"}
     feeder.feed([
-        Record("rapport.network.v1", b"acme:r1", event("network.connection.accepted", rep_id="r1", person=ada)),
-        Record("rapport.network.v1", None, event("network.connection.accepted", rep_id="r2",
+        Record("rapport.network.v2", b"acme:r1", event("network.connection.accepted", rep_id="r1", person=ada)),
+        Record("rapport.network.v2", None, event("network.connection.accepted", rep_id="r2",
                                                  person={"email": "b@c.example"})),
-        Record("rapport.scoring.v1", b"acme:r1", b"not json"),
-        Record("rapport.insight.v1", b"acme:a1", event("insight.note.recorded", rep_id="r1", account_id="a1",
+        Record("rapport.scoring.v2", b"acme:r1", b"not json"),
+        Record("rapport.insight.v2", b"acme:a1", event("insight.note.recorded", rep_id="r1", account_id="a1",
                                                       text="Lunch with ada lovelace")),
     ])
     assert [i.seq for i in hub._rings["acme"]] == [1, 2, 3, 4]
-    feeder.feed([Record("rapport.privacy.v1", b"acme:er-1", event(
+    feeder.feed([Record("rapport.privacy.v2", b"acme:er-1", event(
         "privacy.erasure.requested", request_id="er-1", person={"profile_url": "linkedin.com/in/ADA"}))])
     assert [i.seq for i in hub._rings["acme"]] == [2, 3, 4]  # by key: the URL
-    feeder.feed([Record("rapport.privacy.v1", b"acme:er-2", event(
+    feeder.feed([Record("rapport.privacy.v2", b"acme:er-2", event(
         "privacy.erasure.requested", request_id="er-2", person={"email": "x@y.example", "name": "Ada Lovelace"}))])
     assert [i.seq for i in hub._rings["acme"]] == [2, 3]  # by name, in free text
-    feeder.feed([Record("rapport.privacy.v1", b"other:er-3", event(
+    feeder.feed([Record("rapport.privacy.v2", b"other:er-3", event(
         "privacy.erasure.requested", tenant="other", request_id="er-3", person={"email": "b@c.example"}))])
     assert [i.seq for i in hub._rings["acme"]] == [2, 3]  # another tenant's request erases nothing here
 
@@ -260,3 +262,22 @@ def test_the_route_refuses_ingest_keys_bad_parameters_and_a_stopped_stream() -> 
         app.state.stream_hub.close()
         stopped = client.get("/v1/stream")
         assert stopped.status_code == 503 and stopped.headers["retry-after"] == "5"
+
+
+def test_the_feeder_streams_sealed_events_opened_and_purges_on_a_sealed_request() -> None:
+    """On the topics events travel sealed (rapportkit.sealing): the stream serves them opened, and a
+    sealed erasure request still purges the person."""
+    hub = Hub(epoch="e1")
+    feeder = Feeder(hub, bootstrap="unused:9092")
+    grace = {"profile_url": "https://www.linkedin.com/in/grace-stream/", "name": "Grace Stream"}
+    viewed, request = seal_events([
+        event("insight.profile.viewed", rep_id="r1", person=grace),
+        event("privacy.erasure.requested", request_id="er-9", person={"profile_url": grace["profile_url"]})],
+        keyring.default())
+    assert b"grace" not in jsonutil.dumps(viewed).lower()
+    feeder.feed([Record("rapport.insight.v2", b"acme:r1", viewed),
+                 Record("rapport.insight.v2", b"acme:r2", score("r2"))])
+    served = [i.event() or {} for i in hub._rings["acme"]]
+    assert served[0]["data"]["person"] == grace and SEALED_ATTRIBUTE not in served[0]
+    feeder.feed([Record("rapport.privacy.v2", b"acme:er-9", request)])
+    assert [(i.event() or {})["type"] for i in hub._rings["acme"]] == ["rapport.scoring.score.updated"]

@@ -83,7 +83,7 @@ def test_new_event_builds_a_valid_event() -> None:
 
 
 def test_catalog_covers_contracts_topics_and_schemas() -> None:
-    assert "rapport.directory.v1" in ALL_TOPICS and "rapport.privacy.v1.dlq" in ALL_TOPICS
+    assert "rapport.directory.v1" in ALL_TOPICS and "rapport.privacy.v2.dlq" in ALL_TOPICS
     assert len(ALL_TOPICS) == 14
     for name in EVENT_TYPES:
         schema = event_schema(name)

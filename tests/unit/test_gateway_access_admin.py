@@ -11,6 +11,7 @@ from sqlalchemy import select
 from gateway.models import ApiKey
 from rapportkit import jsonutil
 from rapportkit.outbox import OutboxRow
+from rapportkit.sealing import opened
 from tests.unit.test_gateway_access import Gateway, Keys, gw, keys  # noqa: F401 - fixtures
 
 __all__ = ["gw", "keys"]
@@ -142,7 +143,7 @@ def test_a_rep_change_stages_directory_rep_upserted(gw: Gateway, keys: Keys) -> 
         with gw.app.state.session_factory() as session:
             rows = session.scalars(select(OutboxRow).where(OutboxRow.tenant_id == "acme")
                                    .order_by(OutboxRow.seq)).all()
-        return [jsonutil.loads(r.payload) for r in rows]
+        return [opened(r.payload) for r in rows]
 
     before = len(staged())
     assert before == 3  # ann, bob, cy of the fixture

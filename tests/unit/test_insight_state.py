@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from rapportkit import jsonutil
+from rapportkit import jsonutil, keyring
 from rapportkit import outbox as staged
 from rapportkit.contracts.insight import IcpProfile, QuadrantRules, Range
 from rapportkit.db import SessionFactory, unit_of_work
 from rapportkit.envelope import Event, validate
 from rapportkit.ingest import apply_events
 from rapportkit.outbox import PUBLISHED, OutboxRow
+from rapportkit.people import erasure_keys
+from rapportkit.sealing import opened
 from services.insight import accounts, queries, settings
 from services.insight.events import erasure_requested
 from services.insight.ingest import INGEST_HANDLERS
@@ -64,7 +66,7 @@ def outbox(factory: SessionFactory, kind: str) -> list[Event]:
     with factory() as session:
         rows = session.scalars(select(OutboxRow).where(OutboxRow.event_type == f"rapport.{kind}")
                                .order_by(OutboxRow.seq))
-        return [jsonutil.loads(r.payload) for r in rows]
+        return [opened(r.payload) for r in rows]
 
 
 def get_account(factory: SessionFactory, account_id: str = "acme") -> Account:
@@ -260,13 +262,16 @@ def test_erasure_clears_identity_notes_and_published_events(factory: SessionFact
         assert signal is not None and signal.person is None and signal.person_key == "erased:rq1"
         texts = session.scalars(select(Note.text).order_by(Note.id)).all()
         assert texts == ["[erased]", "[erased]", "Bob runs IT"]
-        payloads = [r.payload.decode() for r in session.scalars(select(OutboxRow))]
+        stored = [r.payload.decode() for r in session.scalars(select(OutboxRow))]
+    completed = outbox(factory, "privacy.erasure.completed")
+    keyring.default().forget(TENANT, erasure_keys({"email": "ada@example.com"}))  # the gateway, once complete
+    payloads = [jsonutil.dumps(opened(p.encode())).decode() for p in stored]
     assert get_account(factory).active_stakeholders == 2  # anonymous counts stay
     needles = ("ada@example.com", "linkedin.com/in/ada/", "lovelace")
     leaked = [p for p in payloads if any(n in p.lower() for n in needles)]
     assert leaked == []  # no published event carries her any more, the completion neither
     assert any("linkedin.com/in/bob" in p for p in payloads)
-    completed = outbox(factory, "privacy.erasure.completed")
+    assert not [p for p in stored if any(n in p.lower() for n in (*needles, "linkedin.com/in/bob"))]  # sealed
     assert [c["data"] for c in completed] == [{"request_id": "rq1", "person": {"email": "erased:rq1"},
                                                "service": "insight"}]
     assert completed[0]["id"] == "erasure-completed-insight-req-event-1"

@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from rapportkit import jsonutil
+from rapportkit import jsonutil, keyring
+from rapportkit.catalog import SEALED_ATTRIBUTE
 from rapportkit.db import SessionFactory, make_engine, make_session_factory, unit_of_work
 from rapportkit.envelope import Event, new_event, validate
 from rapportkit.errors import ApiError
 from rapportkit.ingest import apply_events
 from rapportkit.migrate import upgrade
 from rapportkit.outbox import OutboxRow
+from rapportkit.people import erasure_keys
 from rapportkit.people import normalise_profile_url as url_key
+from rapportkit.sealing import opened
 from services.network.events import HANDLERS
 from services.network.ingest import INGEST_HANDLERS
 from services.network.models import MessageRow, PersonAliasRow
@@ -66,7 +69,7 @@ def consume(factory: SessionFactory, *events: Event) -> None:
 def published(factory: SessionFactory, event_id: str) -> Event:
     with unit_of_work(factory) as session:
         row = session.scalars(select(OutboxRow).where(OutboxRow.event_id == event_id)).one()
-        result: Event = jsonutil.loads(row.payload)
+        result: Event = opened(row.payload)
         return result
 
 
@@ -305,18 +308,21 @@ def test_erasure_removes_text_and_identity_and_keeps_the_counts(factory: Session
         rows = session.scalars(select(MessageRow).where(MessageRow.rep_id == rep)).all()
         assert {r.text for r in rows} == {None} and {r.person_key for r in rows} == {f"erased:req-{rep}"}
         assert [r.length for r in rows] == [len(PITCH), len("Call me at 555-0100")]
-        payloads = [jsonutil.loads(r.payload) for r in session.scalars(select(OutboxRow))
-                    if r.key == f"{TENANT}:{rep}"]
+        stored = [r.payload for r in session.scalars(select(OutboxRow)) if r.key == f"{TENANT}:{rep}"]
         completed = session.scalars(select(OutboxRow).where(
             OutboxRow.event_id == f"erasure-completed-network-{request['id']}")).one()
-    assert len(payloads) == 5
+    assert len(stored) == 5
+    clear = [jsonutil.dumps({k: v for k, v in jsonutil.loads(p).items() if k != SEALED_ATTRIBUTE}) for p in stored]
+    assert not [p for p in clear if b"kim" in p.lower() or b"555-0100" in p]  # sealed: nothing in clear
+    done = opened(completed.payload)
+    keyring.default().forget(TENANT, erasure_keys(request["data"]["person"]))  # the gateway, once complete
+    payloads = [opened(p) for p in stored]
     text = jsonutil.dumps(payloads).decode().lower()
-    assert "kim" not in text and "555-0100" not in text  # nothing of the person is left in the outbox
+    assert "kim" not in text and "555-0100" not in text  # shredded: nothing of the person opens any more
     for payload in payloads:
-        validate(payload)  # a scrubbed event that was still pending can still be published
+        validate(payload)  # an erased event that was still pending can still be published and applied
     scrubbed_message = next(p for p in payloads if p["id"] == sent["id"])["data"]
     assert scrubbed_message["length"] == len(PITCH) and scrubbed_message["is_pitch"] is True
-    done = jsonutil.loads(completed.payload)
     assert done["type"] == "rapport.privacy.erasure.completed"
     assert done["data"] == {"request_id": f"req-{rep}", "person": {"email": f"erased:req-{rep}"}, "service": "network"}
     assert "kim" not in completed.payload.decode().lower()  # the completion names the pseudonym, not the person

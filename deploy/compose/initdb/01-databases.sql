@@ -6,3 +6,5 @@ CREATE DATABASE rapport_network;
 CREATE DATABASE rapport_content;
 CREATE DATABASE rapport_scoring;
 CREATE DATABASE rapport_gateway;
+-- the keyring: the keys personal data on the topics and in the outboxes is sealed with (docs/privacy.md)
+CREATE DATABASE rapport_keyring;

@@ -1,0 +1,3 @@
+from rapportkit.migrate import run_env
+
+run_env()
