@@ -23,7 +23,8 @@ from stack.processes import SERVICES, Stack
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Several test runs can share the machine: each picks its own ports, databases and broker
 # (RAPPORT_KAFKA_PORT / RAPPORT_KAFKA_CONTROLLER_PORT select the local broker).
-os.environ.setdefault("RAPPORT_KAFKA_PORT", "19092")  # the tests' own broker, emptied per session
+os.environ.setdefault("RAPPORT_KAFKA_PORT", "19092")  # the tests' own broker, emptied per session;
+# brokers of their own: the launcher tests on +2..+5, the SQLite erasure scan on +6 (controllers +1)
 os.environ.setdefault("RAPPORT_KAFKA_CONTROLLER_PORT", "19093")
 GATEWAY_PORT = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
 DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")

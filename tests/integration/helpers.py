@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from kafka import KafkaConsumer, TopicPartition
 
+from rapportkit.kafka import ensure_topics
 from rapportkit.sealing import opened
+from stack import infra
 
 T = TypeVar("T")
 
@@ -82,3 +86,29 @@ def as_event(message: Any) -> Any:
         return opened(message.value)
     except ValueError:
         return None
+
+
+@contextlib.contextmanager
+def kafka_ports(port: int) -> Iterator[None]:
+    """deploy/local/kafka.sh acts on the broker of these ports meanwhile."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAPPORT_KAFKA_PORT", str(port))
+        patch.setenv("RAPPORT_KAFKA_CONTROLLER_PORT", str(port + 1))
+        yield
+
+
+@contextlib.contextmanager
+def own_broker(port: int) -> Iterator[str]:
+    """A broker of its own, emptied, on `port` (controller `port + 1`), stopped afterwards: for a
+    second stack whose consumers must not see the session stack's events, nor it theirs."""
+    with kafka_ports(port):
+        try:
+            bootstrap = infra.fresh_kafka()
+            ensure_topics(bootstrap)
+        except (infra.InfraError, RuntimeError) as exc:
+            pytest.fail(f"a broker of its own could not be started on port {port}: {exc}")
+    try:
+        yield bootstrap
+    finally:
+        with kafka_ports(port):
+            infra.stop_kafka()

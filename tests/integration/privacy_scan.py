@@ -24,6 +24,8 @@ from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import JSON, Connection, LargeBinary, String, create_engine, inspect, select, table
 from sqlalchemy import column as sql_column
 
+from rapportkit.keyring import Keyring
+from rapportkit.sealing import SealBroken, open_each
 from stack.processes import SERVICES
 
 DATABASES = (*SERVICES, "gateway", "keyring")
@@ -119,10 +121,12 @@ def tenant_rows(urls: Mapping[str, str], tenant_id: str) -> dict[str, list[dict[
     return left
 
 
-def scan_topics(bootstrap: str, strings: Iterable[str], *, timeout: float = 60) -> list[Hit]:
+def scan_topics(bootstrap: str, strings: Iterable[str], *, keyring_url: str, timeout: float = 60) -> list[Hit]:
     """Every message (value, key, headers) of every topic of the broker, from the beginning of each
-    partition to its end as it was when the scan began, for `strings`."""
+    partition to its end as it was when the scan began, for `strings`: as stored, and each value
+    also as the keyring at `keyring_url` opens it (what a subscriber holding the keys reads)."""
     needles = sorted({s.lower() for s in strings if s})
+    ring = Keyring(keyring_url)
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
                              consumer_timeout_ms=1000)
     hits: list[Hit] = []
@@ -138,14 +142,28 @@ def scan_topics(bootstrap: str, strings: Iterable[str], *, timeout: float = 60) 
         while left:
             assert time.monotonic() < deadline, f"the topics were not read to their end within {timeout} s: {left}"
             for tp, records in consumer.poll(timeout_ms=500, max_records=5000).items():
-                for r in records:
+                kept = [r for r in records if r.offset < end[tp]]
+                for r, opened in zip(kept, open_values(kept, ring), strict=True):
                     where = f"{r.topic}[{r.partition}]@{r.offset}"
-                    if r.offset < end[tp]:
-                        hits.extend(_found(as_text(r.value or b""), needles, f"{where} value"))
-                        hits.extend(_found(as_text(r.key or b""), needles, f"{where} key"))
-                        for header, value in r.headers or []:
-                            hits.extend(_found(f"{header}: {as_text(value or b'')}", needles, f"{where} header"))
+                    hits.extend(_found(as_text(r.value or b""), needles, f"{where} value"))
+                    hits.extend(_found(as_text(opened), needles, f"{where} value opened"))
+                    hits.extend(_found(as_text(r.key or b""), needles, f"{where} key"))
+                    for header, value in r.headers or []:
+                        hits.extend(_found(f"{header}: {as_text(value or b'')}", needles, f"{where} header"))
             left = {tp for tp in left if consumer.position(tp) < end[tp]}
     finally:
         consumer.close()
+        ring.close()
     return hits
+
+
+def open_values(records: list[Any], ring: Keyring) -> list[Any]:
+    """The messages' values opened (one keyring query for the lot); a value that is not JSON as it is."""
+    values: list[Any] = []
+    for r in records:
+        try:
+            values.append(json.loads(r.value or b""))
+        except ValueError:
+            values.append(r.value)
+    return [value if isinstance(result, SealBroken) else result
+            for value, result in zip(values, open_each(values, ring), strict=True)]

@@ -64,7 +64,7 @@ def sqlite_stack(kafka: str, data_dir: Path, *, name: str, gateway_port: int,
         "RAPPORT_DATA_DIR": str(data_dir),
         "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
     }
-    for service in GROUPS:  # SQLite files, whatever the environment says
+    for service in (*GROUPS, "keyring"):  # SQLite files, whatever the environment says
         env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///{data_dir / f'{service}.db'}"
     groups = {group: f"{group}-sqlite-{tag}" for group in GROUPS}
     start_consumer_groups_at_the_end(kafka, list(groups.values()))

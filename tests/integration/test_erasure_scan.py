@@ -17,6 +17,7 @@ Each stack builds its person once per scenario (module fixtures); the tests asse
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ import pytest
 
 from stack.processes import SERVICES, Stack
 from tests.integration.conftest import GATEWAY_PORT
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, own_broker
 from tests.integration.privacy_scan import Hit, database_urls, scan_databases, scan_topics, tenant_rows
 from tests.integration.sqlite_stack import sqlite_stack as start_sqlite_stack
 from tests.integration.test_privacy_erasure import Person, activity, event
@@ -38,10 +39,14 @@ DELETION_EVENTS = ("rapport.privacy.tenant_deletion.requested", "rapport.privacy
 
 
 @pytest.fixture(scope="module")
-def sqlite_scan_stack(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def sqlite_scan_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """On a broker of its own: the session stack's services would otherwise also consume this stack's
+    erasure requests and answer them, and its gateway would count those completions and destroy the
+    person's keys before its own services had read the request."""
     data_dir: Path = tmp_path_factory.mktemp("erasure-scan") / "var"
-    with start_sqlite_stack(kafka, data_dir, name="erasure-scan", gateway_port=GATEWAY_PORT + 90,
-                            service_base_port=GATEWAY_PORT + 100) as running:
+    with own_broker(int(os.environ["RAPPORT_KAFKA_PORT"]) + 6) as kafka, \
+            start_sqlite_stack(kafka, data_dir, name="erasure-scan", gateway_port=GATEWAY_PORT + 90,
+                               service_base_port=GATEWAY_PORT + 100) as running:
         yield running.stack
 
 
@@ -132,7 +137,8 @@ def build(running: Stack) -> Built:
 
     built.found_before = eventually(in_every_service, timeout=90, interval=1,
                                     what="the person in the database of every service")
-    built.topics_before = scan_topics(running.env["KAFKA_BOOTSTRAP_SERVERS"], p.needles())
+    built.topics_before = scan_topics(running.env["KAFKA_BOOTSTRAP_SERVERS"], p.needles(),
+                                      keyring_url=built.urls["keyring"])
     return built
 
 
@@ -182,7 +188,8 @@ def test_erased_person_absent_from_every_table(erased: Built) -> None:
 
 def test_erased_person_absent_from_topics(erased: Built) -> None:
     assert erased.topics_before, "the topic scan did not find the person before the erasure"
-    leaks = scan_topics(erased.stack.env["KAFKA_BOOTSTRAP_SERVERS"], erased.person.needles())
+    leaks = scan_topics(erased.stack.env["KAFKA_BOOTSTRAP_SERVERS"], erased.person.needles(),
+                        keyring_url=erased.urls["keyring"])
     assert not leaks, "the erased person is still on the topics:\n" + "\n".join(map(str, leaks[:20]))
 
 
@@ -220,6 +227,7 @@ def test_deleting_a_tenant_is_idempotent_and_validated(deleted: Built) -> None:
 
 def test_deleted_tenant_people_absent_from_topics(deleted: Built) -> None:
     assert deleted.topics_before, "the topic scan did not find the tenant's person before the deletion"
-    leaks = scan_topics(deleted.stack.env["KAFKA_BOOTSTRAP_SERVERS"], deleted.person.needles())
+    leaks = scan_topics(deleted.stack.env["KAFKA_BOOTSTRAP_SERVERS"], deleted.person.needles(),
+                        keyring_url=deleted.urls["keyring"])
     assert not leaks, "the deleted tenant's people are still on the topics:\n" + "\n".join(map(str, leaks[:20]))
 

@@ -36,7 +36,7 @@ import pytest
 
 from stack import infra
 from stack.processes import SERVICES
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, kafka_ports
 from tests.integration.launcher import Launcher
 
 ROUNDS = int(os.environ.get("RAPPORT_LIFECYCLE_ROUNDS", "3"))
@@ -47,15 +47,6 @@ SHARED_KAFKA = int(os.environ["RAPPORT_KAFKA_PORT"]) + 2  # tests/conftest.py se
 OWN_KAFKA = SHARED_KAFKA + 2
 STOP_WITHIN = 30.0
 UP = "Rapport is up."
-
-
-@contextlib.contextmanager
-def kafka_ports(port: int) -> Iterator[None]:
-    """deploy/local/kafka.sh acts on the broker of these ports meanwhile."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RAPPORT_KAFKA_PORT", str(port))
-        patch.setenv("RAPPORT_KAFKA_CONTROLLER_PORT", str(port + 1))
-        yield
 
 
 def kafka_env(port: int) -> dict[str, str]:
