@@ -1,6 +1,7 @@
 """Erasure helpers every service and the gateway share: the one shape of a service's answer to an
-erasure request, the strings by which a text mentions the person, and the scrubbing of the outbox
-copies of events that named them (docs/privacy.md, "What is stored where")."""
+erasure request, and the strings by which a text mentions the person (the gateway redacts import
+jobs and stream buffers with them). Outbox copies need no scrubbing: their personal fields are
+sealed, and the erasure destroys the keys (rapportkit.sealing, docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
-
 from rapportkit import jsonutil
 from rapportkit.envelope import Event, new_event
-from rapportkit.outbox import OutboxRow
 from rapportkit.people import erasure_keys, normalise_profile_url, person_key
 
 REDACTED = "[erased]"
@@ -73,37 +69,3 @@ def redact(value: Any, needles: list[str]) -> Any:
                     and mentions(jsonutil.dumps(v).decode(), needles) else redact(v, needles))
                 for k, v in value.items()}
     return value
-
-
-def payload_text(session: Session) -> ColumnElement[str]:
-    """The outbox payload as lowercase text, in SQL (for a LIKE prefilter)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.lower(func.convert_from(OutboxRow.payload, "UTF8"))
-    return func.lower(cast(OutboxRow.payload, Text))
-
-
-def outbox_mentioning(session: Session, *, tenant_id: str, needles: Iterable[str],
-                      types: Iterable[str] | None = None) -> list[OutboxRow]:
-    """The tenant's outbox rows (any state) whose payload contains one of `needles` (lowercase)."""
-    text = payload_text(session)
-    like = [text.like("%" + n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
-            for n in needles]
-    if not like:
-        return []
-    query = select(OutboxRow).where(OutboxRow.tenant_id == tenant_id, or_(*like))
-    if types is not None:
-        query = query.where(OutboxRow.event_type.in_(list(types)))
-    return list(session.scalars(query))
-
-
-def scrub_outbox(session: Session, *, tenant_id: str, person: Mapping[str, Any]) -> int:
-    """Redact the person from the data of every outbox row of the tenant that mentions them (the
-    service's copies of events it published or will publish); returns the rows changed."""
-    needles = needles_of(person)
-    changed = 0
-    for row in outbox_mentioning(session, tenant_id=tenant_id, needles=needles):
-        event = jsonutil.loads(row.payload)
-        event["data"] = redact(event.get("data"), needles)
-        row.payload = jsonutil.dumps(event)
-        changed += 1
-    return changed

@@ -15,7 +15,7 @@ from rapportkit.consumer import handlers
 from rapportkit.db import insert_ignore, utc
 from rapportkit.envelope import Event, parse_time
 from rapportkit.people import erasure_keys
-from rapportkit.privacy import erasure_completed, scrub_outbox
+from rapportkit.privacy import erasure_completed
 from rapportkit.tenants import tenant_deletion_handler
 from services.content.ingest import person_keys
 from services.content.models import Base, InsightAccount, InsightStakeholder
@@ -68,7 +68,6 @@ def erasure_requested(session: Session, event: Event) -> None:
     data = event["data"]
     erase_person(session, tenant_id=event["tenantid"], keys=set(erasure_keys(data["person"])),
                  request_id=data["request_id"])
-    scrub_outbox(session, tenant_id=event["tenantid"], person=data["person"])
     outbox.add(session, erasure_completed(event, service=SERVICE))
 
 

@@ -12,8 +12,9 @@ for notes), and the other way round. Then:
   them — their profile URL, e-mail, or full name (two words or more, from the request or from their
   stakeholder records) — has its text replaced by `[erased]`; the note itself (rep, account,
   time) stays, so research counts do not change;
-- the service's outbox: published events that carried them have the person or the note text
-  replaced the same way.
+- the service's outbox and the topics hold the person only sealed: the keys the gateway destroys
+  once the erasure is complete shred them, and the keys of redacted notes' texts are destroyed
+  here (docs/privacy.md, "The event log").
 """
 
 from __future__ import annotations
@@ -26,15 +27,10 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from rapportkit import jsonutil
-from rapportkit.outbox import PUBLISHED
 from rapportkit.people import erasure_keys, strong_keys, weak_key
-from rapportkit.privacy import REDACTED, outbox_mentioning
+from rapportkit.privacy import REDACTED
 from rapportkit.sealing import forget_texts
 from services.insight.models import Note, PersonAlias, ProfileView, Signal, Stakeholder
-
-_OUTBOX_TYPES = ("rapport.insight.stakeholder.identified", "rapport.insight.profile.viewed",
-                 "rapport.insight.signal.captured", "rapport.insight.note.recorded")
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,7 @@ def erase_person(session: Session, *, tenant_id: str, person: dict[str, Any], re
     """Erase the person from every table of the service; counts of what was erased."""
     target = target_of(person)
     if not target.keys:  # a request whose person has no usable key names nobody here
-        return {"stakeholders": 0, "profile_views": 0, "signals": 0, "notes": 0, "published_events": 0}
+        return {"stakeholders": 0, "profile_views": 0, "signals": 0, "notes": 0}
     pseudonym = f"erased:{request_id}"
     at = datetime.now(UTC)
     # what the service knows about the person adds keys: erasing by email also finds the profile
@@ -126,9 +122,7 @@ def erase_person(session: Session, *, tenant_id: str, person: dict[str, Any], re
     forget_texts(tenant_id, redacted)  # their events' text on the topics: shredded (docs/privacy.md)
     session.execute(delete(PersonAlias).where(PersonAlias.tenant_id == tenant_id, or_(  # their name ↔ URL aliases
         PersonAlias.weak_key.in_(target.keys), PersonAlias.strong_key.in_(target.keys))))
-    published = scrub_outbox(session, tenant_id=tenant_id, target=target, pseudonym=pseudonym)
-    return {"stakeholders": len(stakeholders), "profile_views": views, "signals": len(signals),
-            "notes": notes, "published_events": published}
+    return {"stakeholders": len(stakeholders), "profile_views": views, "signals": len(signals), "notes": notes}
 
 
 def _stakeholders(session: Session, tenant_id: str, target: Target) -> list[Stakeholder]:
@@ -145,24 +139,3 @@ def _signals(session: Session, tenant_id: str, target: Target) -> list[Signal]:
 def _updated(session: Session, stmt: Any) -> int:
     result: Any = session.execute(stmt)
     return int(result.rowcount or 0)
-
-
-def scrub_outbox(session: Session, *, tenant_id: str, target: Target, pseudonym: str) -> int:
-    """Rewrite published outbox events that carry the person (the person dict or a note's text)."""
-    needles = [*target.keys, *(n.split()[-1] for n in target.names)]
-    rows = outbox_mentioning(session, tenant_id=tenant_id, needles=needles, types=_OUTBOX_TYPES)
-    changed = 0
-    for row in (r for r in rows if r.state == PUBLISHED):
-        event = jsonutil.loads(row.payload)
-        data = event.get("data") or {}
-        touched = False
-        if target.matches(data.get("person")):
-            data["person"] = {"erased": pseudonym}
-            touched = True
-        if isinstance(data.get("text"), str) and (touched or mentions(data["text"], target)):
-            data["text"] = REDACTED
-            touched = True
-        if touched:
-            row.payload = jsonutil.dumps(event)
-            changed += 1
-    return changed

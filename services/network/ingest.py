@@ -29,7 +29,7 @@ from rapportkit.envelope import Event, parse_time
 from rapportkit.ingest import IngestHandler, batch_of
 from rapportkit.people import require_person_key
 from services.network import connections as C
-from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonAliasRow, PersonEventRow
+from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonAliasRow
 from services.network.pitch import classify
 
 
@@ -42,10 +42,6 @@ def _locked(session: Session, model: type[Base], pk: tuple[str, ...], blank: dic
         insert_ignore(session, model, blank, keys=keys)
         row = session.get(model, pk, with_for_update=True)
     return row
-
-
-def _remember_person(session: Session, event: Event, key: str) -> None:
-    session.add(PersonEventRow(tenant_id=event["tenantid"], event_id=event["id"], person_key=key))
 
 
 def connection(session: Session, event: Event) -> list[Event]:
@@ -62,7 +58,6 @@ def connection(session: Session, event: Event) -> list[Event]:
     row.store(history, C.status(history))
     if at >= (utc(row.person_at) or at):
         row.person, row.person_at = data["person"], at
-    _remember_person(session, event, key)
     return [event]
 
 
@@ -146,14 +141,12 @@ def meeting(session: Session, event: Event) -> list[Event]:
         if value is not None and (newer or getattr(row, field) is None):
             setattr(row, field, value)
     row.updated_at = max(at, updated)
-    if key is not None:
-        _remember_person(session, event, key)
     return [event]
 
 
 def person_named(session: Session, event: Event) -> list[Event]:
     aliases.learn_from_request(session, PersonAliasRow, event)
-    _remember_person(session, event, require_person_key(event))
+    require_person_key(event)  # a person the service can key (a 422 otherwise)
     return [event]
 
 

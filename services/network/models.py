@@ -98,17 +98,6 @@ class MeetingRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # latest event time applied
 
 
-class PersonEventRow(Base):
-    """Which accepted events (other than messages) named which person: erasure scrubs their
-    outbox payloads."""
-
-    __tablename__ = "network_person_event"
-    __table_args__ = (Index("ix_network_person_event_person", "tenant_id", "person_key"),)
-    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    event_id: Mapped[str] = mapped_column(S, primary_key=True)
-    person_key: Mapped[str] = mapped_column(KEY)
-
-
 class PersonAliasRow(PersonAliasColumns, Base):
     """A weak (name) key and the strong key it merges into (rapportkit.aliases)."""
 

@@ -10,10 +10,8 @@ while nothing identifies the person:
   connections and messages;
 * a rep who knew them under two keys (by name, then by URL) keeps one connection: the two rows
   are folded into the pseudonym's; the aliases of their name are forgotten;
-* the outbox rows of the events that named them are scrubbed the same way (person replaced by the
-  pseudonym, text, invitation message, subject and attachments removed), so the service's database
-  keeps no copy. Outbox rows and published events hold the person only sealed (rapportkit.sealing):
-  the keys the gateway destroys once the erasure is complete shred them (docs/privacy.md).
+* outbox rows and published events hold the person only sealed (rapportkit.sealing): the keys the
+  gateway destroys once the erasure is complete shred them (docs/privacy.md, "The event log").
 """
 
 from __future__ import annotations
@@ -23,8 +21,6 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from rapportkit import jsonutil
-from rapportkit.outbox import OutboxRow
 from rapportkit.privacy import pseudonym
 from services.network import connections as C
 from services.network.models import (
@@ -32,25 +28,8 @@ from services.network.models import (
     MeetingRow,
     MessageRow,
     PersonAliasRow,
-    PersonEventRow,
     StakeholderRow,
 )
-
-PERSONAL_FIELDS = ("text", "message", "subject", "conversation_title", "attachments")
-
-
-def scrub(event: dict[str, Any], request_id: str) -> dict[str, Any]:
-    """An event with the person replaced by the pseudonym and free text removed (still valid:
-    a message keeps its ``length``)."""
-    data = dict(event.get("data") or {})
-    if "person" in data:
-        data["person"] = {"email": pseudonym(request_id)}
-    text = data.get("text")
-    if isinstance(text, str) and "length" not in data:
-        data["length"] = len(text)
-    for field in PERSONAL_FIELDS:
-        data.pop(field, None)
-    return {**event, "data": data}
 
 
 def _rename_connections(session: Session, *, tenant_id: str, person: str, alias: str) -> int:
@@ -78,17 +57,11 @@ def _rename_connections(session: Session, *, tenant_id: str, person: str, alias:
 def erase_person(session: Session, *, tenant_id: str, person: str, request_id: str) -> dict[str, int]:
     """Erase `person` (a person key) in the caller's transaction; returns how many rows of each kind."""
     alias = pseudonym(request_id)
-    event_ids = list(session.scalars(select(MessageRow.event_id).where(
-        MessageRow.tenant_id == tenant_id, MessageRow.person_key == person)))
-    event_ids += session.scalars(select(PersonEventRow.event_id).where(
-        PersonEventRow.tenant_id == tenant_id, PersonEventRow.person_key == person))
-    touched = {"events": len(event_ids)}
-    touched["connections"] = _rename_connections(session, tenant_id=tenant_id, person=person, alias=alias)
+    touched = {"connections": _rename_connections(session, tenant_id=tenant_id, person=person, alias=alias)}
     changes: list[tuple[str, Any, dict[str, Any]]] = [
         ("messages", MessageRow, {"person_key": alias, "text": None}),
         ("meetings", MeetingRow, {"person_key": alias, "person": None}),
         ("stakeholders", StakeholderRow, {"person_key": alias}),
-        ("person_events", PersonEventRow, {"person_key": alias}),
     ]
     for name, model, values in changes:
         result = session.execute(update(model).where(model.tenant_id == tenant_id, model.person_key == person)
@@ -98,9 +71,4 @@ def erase_person(session: Session, *, tenant_id: str, person: str, request_id: s
         PersonAliasRow.tenant_id == tenant_id,
         or_(PersonAliasRow.weak_key == person, PersonAliasRow.strong_key == person)))
     touched["aliases"] = cast(CursorResult[Any], forgotten).rowcount
-    for start in range(0, len(event_ids), 500):
-        rows = session.scalars(select(OutboxRow).where(
-            OutboxRow.tenant_id == tenant_id, OutboxRow.event_id.in_(event_ids[start:start + 500])))
-        for row in rows:
-            row.payload = jsonutil.dumps(scrub(jsonutil.loads(row.payload), request_id))
     return touched

@@ -24,7 +24,7 @@ from rapportkit.consumer import Handler, handled_lane, handlers
 from rapportkit.db import dialect_insert, insert_ignore, insert_many, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import erasure_keys, person_key_or_none
-from rapportkit.privacy import erasure_completed, scrub_outbox
+from rapportkit.privacy import erasure_completed
 from rapportkit.tenants import tenant_deletion_handler
 from services.scoring import facts as F
 from services.scoring.contingency import recommendation_for
@@ -333,7 +333,6 @@ def erasure_requested(session: Session, event: Event) -> None:
     write_facts(session)
     for key in sorted(erasure_keys(data["person"])):
         erase_person(session, tenant_id=event["tenantid"], person=key, request_id=data["request_id"])
-    scrub_outbox(session, tenant_id=event["tenantid"], person=data["person"])
     outbox.add(session, erasure_completed(event, service="scoring"))
 
 
