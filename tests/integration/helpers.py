@@ -14,6 +14,7 @@ import httpx
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
+from rapportkit import jsonutil
 from rapportkit.kafka import ensure_topics
 from rapportkit.sealing import opened
 from stack import infra
@@ -51,8 +52,11 @@ def eventually(probe: Callable[[], T | None], *, timeout: float, interval: float
         time.sleep(interval)
 
 
-def read_topic(bootstrap: str, topic: str, match: Callable[[Any], bool], *, timeout: float = 15) -> list[Any]:
-    """Every message of `topic` (from the beginning) for which `match(message)` is true."""
+def read_topic(bootstrap: str, topic: str, match: Callable[[Any], bool], *, timeout: float = 30) -> list[Any]:
+    """Every message of `topic` (from the beginning to its end when the read began) for which
+    `match(message)` is true. Fails when the end is not reached within `timeout`: a partial answer
+    would pass for a missing message. (Match on `stored(m)` where clear fields are enough: opening
+    each message asks the keyring once per message.)"""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=1000)
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
     consumer.assign(partitions)
@@ -65,6 +69,9 @@ def read_topic(bootstrap: str, topic: str, match: Callable[[Any], bool], *, time
             found.extend(r for r in records if match(r))
         if all(consumer.position(tp) >= end[tp] for tp in partitions):
             break
+    else:
+        consumer.close()
+        raise AssertionError(f"{topic} was not read to its end within {timeout} s")
     consumer.close()
     return found
 
@@ -77,6 +84,15 @@ def score_raw(client: httpx.Client, rep: str, date: str, tenant_token: str) -> d
 def research_actions(score: dict[str, Any]) -> float:
     """The raw count of the insight pillar's research factor (profile views, notes, follows)."""
     return float(next(f["raw"] for f in score["factors"] if f["name"] == "research_actions"))
+
+
+def stored(message: Any) -> Any:
+    """The message's CloudEvent as it travels (personal fields sealed; ids, types, reps and accounts
+    in clear), or None for a message that is not JSON."""
+    try:
+        return jsonutil.loads(message.value)
+    except ValueError:
+        return None
 
 
 def as_event(message: Any) -> Any:

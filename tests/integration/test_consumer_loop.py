@@ -24,7 +24,7 @@ from rapportkit.outbox import OutboxRow
 from rapportkit.pace import BulkPace
 from rapportkit.relay import OutboxRelay, message_headers
 from rapportkit.sealing import opened
-from tests.integration.helpers import as_event, eventually, profile_viewed, read_topic
+from tests.integration.helpers import eventually, profile_viewed, read_topic, stored
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_relay_publishes_pending_rows_once_and_marks_them(kafka: str, topic: str
     finally:
         close_producer(producer)
     ids = {e["id"] for e in events}
-    found = read_topic(kafka, "rapport.insight.v2", lambda m: (as_event(m) or {}).get("id") in ids)
+    found = read_topic(kafka, "rapport.insight.v2", lambda m: (stored(m) or {}).get("id") in ids)
     assert sorted(jsonutil.loads(m.value)["id"] for m in found) == sorted(ids)
     with unit_of_work(sf) as session:  # type: ignore[arg-type]
         assert outbox.backlog(session) == 0

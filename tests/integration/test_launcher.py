@@ -4,7 +4,7 @@ Signals: each round starts the launcher on a fresh data directory and sends it S
 a random moment: during start, during the demo load, or while it idles; in some rounds a second
 signal follows while it stops (an impatient Ctrl-C Ctrl-C). Within 30 s of the first signal the
 launcher and everything it started must be gone: no live process left in its session
-(tests/integration/launcher.py). RAPPORT_LIFECYCLE_ROUNDS rounds (3 by default, 50 in
+(tests/integration/launcher.py). RAPPORT_LIFECYCLE_ROUNDS rounds (2 by default, 50 in
 `make lifecycle`); RAPPORT_LIFECYCLE_SEED replays the moments of a failed run (it is in the message).
 
 Most rounds point the launcher at a broker this module starts (KAFKA_BOOTSTRAP_SERVERS, like a user
@@ -39,7 +39,7 @@ from stack.processes import SERVICES
 from tests.integration.helpers import eventually, kafka_ports
 from tests.integration.launcher import Launcher
 
-ROUNDS = int(os.environ.get("RAPPORT_LIFECYCLE_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("RAPPORT_LIFECYCLE_ROUNDS", "2"))
 SEED = os.environ.get("RAPPORT_LIFECYCLE_SEED") or secrets.token_hex(4)
 GATEWAY = int(os.environ.get("RAPPORT_LIFECYCLE_GATEWAY_PORT",
                              int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080")) + 100))

@@ -15,7 +15,7 @@ from kafka import KafkaProducer
 
 from rapportkit import jsonutil
 from rapportkit.envelope import new_event
-from tests.integration.helpers import as_event, eventually, new_rep, read_topic
+from tests.integration.helpers import as_event, eventually, new_rep, read_topic, stored
 from tests.unit.linkedin_corpus_paths import MAVEN_PIPELINE as MAVEN
 
 
@@ -66,12 +66,12 @@ def test_connect_then_pitch_lowers_the_score_and_raises_an_alert(client: httpx.C
     penalty = [f for f in scores[hasty]["factors"] if f["name"] == "penalty_connect_then_pitch"]
     assert penalty and penalty[0]["contribution"] < 0
 
-    published = eventually(lambda: read_topic(kafka, "rapport.scoring.v2", lambda m: (as_event(m) or {}).get(
-        "type") == "rapport.scoring.alert.raised" and as_event(m)["data"]["rep_id"] == hasty) or None,
+    published = eventually(lambda: read_topic(kafka, "rapport.scoring.v2", lambda m: (stored(m) or {}).get(
+        "type") == "rapport.scoring.alert.raised" and stored(m)["data"]["rep_id"] == hasty) or None,
         timeout=15, what="scoring.alert.raised on the topic")
     assert as_event(published[0])["data"]["kind"] == "connect_then_pitch"
-    updated = read_topic(kafka, "rapport.scoring.v2", lambda m: (as_event(m) or {}).get(
-        "type") == "rapport.scoring.score.updated" and as_event(m)["data"]["rep_id"] == hasty)
+    updated = read_topic(kafka, "rapport.scoring.v2", lambda m: (stored(m) or {}).get(
+        "type") == "rapport.scoring.score.updated" and stored(m)["data"]["rep_id"] == hasty)
     assert updated and all(as_event(m)["data"]["formula_version"] == "1.0" for m in updated)
 
 
@@ -153,8 +153,8 @@ def test_recommendation_follows_the_quadrant(client: httpx.Client, kafka: str) -
                       timeout=15, what="the recommendation")
     assert "Avoid intrusive social outreach" in body["recommendation"]
     def issued() -> list[Any] | None:  # the relay publishes shortly after the read model commits
-        found = read_topic(kafka, "rapport.scoring.v2", lambda m: (as_event(m) or {}).get(
-            "type") == "rapport.scoring.recommendation.issued" and as_event(m)["data"]["account_id"] == account)
+        found = read_topic(kafka, "rapport.scoring.v2", lambda m: (stored(m) or {}).get(
+            "type") == "rapport.scoring.recommendation.issued" and stored(m)["data"]["account_id"] == account)
         return found if len(found) >= 2 else None
 
     messages = eventually(issued, timeout=15, what="two recommendation.issued events")
