@@ -179,7 +179,7 @@ def test_out_of_order_history_reads_the_same(client: httpx.Client) -> None:
 
 def test_a_stakeholder_record_with_a_url_merges_a_person_known_by_name(client: httpx.Client) -> None:
     """A connection imported by name and company, then insight identifies the same person with a URL
-    (consumed from rapport.insight.v1): the network counts one connected stakeholder, not a
+    (consumed from rapport.insight.v2): the network counts one connected stakeholder, not a
     stranger beside an unconnected stakeholder."""
     rep, tag = new_rep(), uuid.uuid4().hex[:8]
     account, name = f"acct-{tag}", f"Gia Named {tag}"
