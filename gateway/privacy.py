@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.auth import CallerDep
-from gateway.models import ErasureRequest, ImportJob
+from gateway.models import ErasureRequest, ImportJob, TenantDeletion
 from gateway.settings import SERVICES
 from rapportkit import jsonutil, keyring, outbox
 from rapportkit.consumer import Handler
@@ -204,6 +204,15 @@ def get_erasure(request_id: PathId, request: Request, caller: CallerDep) -> Eras
         return status_of(row)
 
 
+def note_completion(row: ErasureRequest | TenantDeletion, service: str, at: str) -> bool:
+    """Record `service`'s completion on an erasure request or a tenant deletion (once); True when it
+    is the completion that makes every service's report complete."""
+    if service in (row.completed or {}):
+        return False
+    row.completed = {**(row.completed or {}), service: at}
+    return all(s in row.completed for s in SERVICES)
+
+
 def record_completion(session: Session, event: Event) -> None:
     """Consumer handler of `privacy.erasure.completed`: note the service's completion; once every
     service has reported, destroy the person's keys (`forget_person`)."""
@@ -212,10 +221,7 @@ def record_completion(session: Session, event: Event) -> None:
     if row is None:
         log.info("completion of an unknown erasure request", extra={"fields": {"request_id": data["request_id"]}})
         return
-    if data["service"] in (row.completed or {}):
-        return
-    row.completed = {**(row.completed or {}), data["service"]: event["time"]}
-    if all(s in row.completed for s in SERVICES):
+    if note_completion(row, data["service"], event["time"]):
         forget_person(session, tenant_id=row.tenant_id, request_id=row.request_id, also=data.get("person"))
 
 

@@ -27,8 +27,7 @@ from sqlalchemy.orm import Session
 
 from gateway.auth import KEYS, CallerDep
 from gateway.models import ApiKey, Base, Tenant, TenantDeletion
-from gateway.privacy import ServiceCompletion, progress
-from gateway.settings import SERVICES
+from gateway.privacy import ServiceCompletion, note_completion, progress
 from rapportkit import keyring, outbox
 from rapportkit.consumer import Handler
 from rapportkit.db import read_session, unit_of_work
@@ -131,10 +130,7 @@ def record_completion(session: Session, event: Event) -> None:
     if row is None:
         log.info("completion of an unknown tenant deletion", extra={"fields": {"request_id": data["request_id"]}})
         return
-    if data["service"] in (row.completed or {}):
-        return
-    row.completed = {**(row.completed or {}), data["service"]: event["time"]}
-    if all(s in row.completed for s in SERVICES):
+    if note_completion(row, data["service"], event["time"]):
         forgotten = keyring.default().forget_tenant(row.tenant_id)
         log.info("tenant deletion complete: keys destroyed",
                  extra={"fields": {"request_id": row.request_id, "keys": forgotten}})
