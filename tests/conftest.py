@@ -34,6 +34,13 @@ DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")
 os.environ.setdefault("KEYRING_DATABASE_URL", f"sqlite:///{ARTIFACTS / DB_PREFIX / 'keyring-tests.db'}")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `first` run before all others. The scoring replay reads every topic from its
+    start: run last, it replayed the whole session's events (demo data, imports), over a minute of
+    the suite; run first, it replays its own. Replay speed at scale is a figure of `make bench`."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session")
 def kafka() -> str:
     try:
