@@ -3,8 +3,8 @@ the sender applies it to the rows it loaded, tests to rows they made).
 
 - A 2xx answer delivers. Anything else (another status, a timeout, a refused connection, an address
   the SSRF check refuses) is retried after `delay(n)`: 5 s after the first attempt, then ×3 each
-  time (15 s, 45 s, 2¼ min, …) up to 6 h between attempts, until `RETRY_FOR` (24 h) after the first
-  attempt; the attempt due after that is not made and the delivery is `failed` (about 12 attempts).
+  time (15 s, 45 s, 2¼ min, …) up to 6 h between attempts, for `RETRY_FOR` (24 h): when an attempt
+  made 24 h or more after the first fails too, the delivery is `failed` (13 attempts over 28½ h).
 - The subscription notes when its endpoint started failing (`failing_since`, cleared by any 2xx).
   When a delivery fails for good and the endpoint has not answered a 2xx since it started failing
   `RETRY_FOR` ago, the subscription is `disabled` (`disabled_at`, `disabled_reason`): no more events
@@ -62,9 +62,9 @@ def record(delivery: WebhookDelivery, webhook: Webhook | None, outcome: Outcome,
         return
     if webhook is not None and webhook.failing_since is None:
         webhook.failing_since = now
-    due = now + delay(sum(1 for a in delivery.attempts if datetime.fromisoformat(str(a["at"])) >= first))
-    if due - first <= RETRY_FOR:
-        delivery.status, delivery.next_attempt_at = PENDING, due
+    if now - first < RETRY_FOR:
+        failed = sum(1 for a in delivery.attempts if datetime.fromisoformat(str(a["at"])) >= first)
+        delivery.status, delivery.next_attempt_at = PENDING, now + delay(failed)
         return
     delivery.status, delivery.next_attempt_at, delivery.finished_at = FAILED, None, now
     failing_since = utc(webhook.failing_since) if webhook is not None else None
