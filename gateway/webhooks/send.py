@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from prometheus_client import Counter
 
 from gateway.webhooks import payload, ssrf, store
 from gateway.webhooks.schedule import Outcome
@@ -38,6 +39,7 @@ BATCH = 20
 WORKERS = 8
 IDLE_SECONDS = 0.5
 PRUNE_EVERY_SECONDS = 3600.0
+attempts_counter = Counter("gateway_webhook_attempts", "Webhook delivery attempts", ["result"])  # answered 2xx or not
 
 
 class Sender:
@@ -75,6 +77,8 @@ class Sender:
         with unit_of_work(self.factory) as session:
             for one, outcome in zip(claimed, outcomes, strict=True):
                 store.finish(session, one, outcome, datetime.now(UTC))
+        for outcome in outcomes:
+            attempts_counter.labels("delivered" if outcome.ok else "failed").inc()
         return len(claimed)
 
     def attempt(self, client: httpx.Client, claimed: store.Claimed, event: Any) -> Outcome:

@@ -109,6 +109,12 @@ class Published:
     value: bytes
 
 
+def subscribed(session: Session, tenants: Sequence[str]) -> set[str]:
+    """The tenants among `tenants` with an active subscription."""
+    return set(session.scalars(select(Webhook.tenant_id).distinct().where(
+        among(session, Webhook.tenant_id, tenants), Webhook.status == schedule.ACTIVE)))
+
+
 def stage(session: Session, events: Sequence[Published], now: datetime) -> int:
     """A pending delivery per event and active subscription of its tenant whose types match, for the
     events published since the subscription was created; one per (subscription, event), so a message

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from standardwebhooks import WebhookVerificationError
 
 from gateway.models import Base as GatewayBase
 from gateway.models import Webhook, WebhookDelivery
-from gateway.webhooks import payload, routes, schedule, ssrf, store
+from gateway.webhooks import dispatch, payload, routes, schedule, ssrf, store
 from gateway.webhooks.schedule import Outcome
 from gateway.webhooks.send import Sender
 from rapportkit import jsonutil
@@ -279,3 +280,13 @@ def test_at_delivery_time_a_host_that_resolves_to_a_private_address_is_not_conta
     with httpx.Client() as http:
         outcome = Sender(factory, allow_private=False).attempt(http, claimed, EVENT)
     assert outcome.status_code is None and outcome.error is not None and outcome.error.startswith("url refused")
+
+
+def test_the_dispatcher_reads_a_message_as_its_event_and_passes_over_what_is_not_one_of_its_tenant() -> None:
+    value = jsonutil.dumps(EVENT)
+    message = SimpleNamespace(key=b"acme:rep-1", value=value, timestamp=int(T0.timestamp() * 1000))
+    assert dispatch.published(message) == store.Published(tenant_id="acme", event_id="score-1", value=value,
+                                                          event_type="rapport.scoring.score.updated", published_at=T0)
+    for key, raw in [(b"other:rep-1", value), (b"acme:rep-1", b"not json"), (b"acme:rep-1", b"[1]"),
+                     (b"acme:rep-1", None)]:
+        assert dispatch.published(SimpleNamespace(key=key, value=raw, timestamp=0)) is None
