@@ -290,3 +290,22 @@ def test_the_dispatcher_reads_a_message_as_its_event_and_passes_over_what_is_not
     for key, raw in [(b"other:rep-1", value), (b"acme:rep-1", b"not json"), (b"acme:rep-1", b"[1]"),
                      (b"acme:rep-1", None)]:
         assert dispatch.published(SimpleNamespace(key=key, value=raw, timestamp=0)) is None
+
+
+def test_a_delivery_goes_to_the_address_checked_and_a_rebound_name_is_refused(
+        factory: SessionFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = {"hooks.example.com": ["93.184.215.14"]}
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: answers[host])
+    url = "https://hooks.example.com:8443/in?x=1"
+    ssrf.check(url, allow_private=False)  # at creation: public
+    sender = Sender(factory, allow_private=False)
+    with httpx.Client() as http:
+        request = sender.request(http, url, b"{}", {"webhook-id": "e1"})
+        assert str(request.url) == "https://93.184.215.14:8443/in?x=1"  # the address that was checked
+        assert request.headers["host"] == "hooks.example.com:8443"
+        assert request.extensions["sni_hostname"] == "hooks.example.com"  # TLS checks the name's certificate
+        answers["hooks.example.com"] = ["93.184.215.14", "10.0.0.5"]  # the name now also leads inside
+        claimed = store.Claimed(tenant_id="acme", delivery_id="whd-1", event_id="e1", payload=b"{}", url=url,
+                                format="cloudevents", secrets=[store.new_secret()])
+        outcome = sender.attempt(http, claimed, EVENT)
+    assert outcome.status_code is None and "10.0.0.5" in str(outcome.error)
