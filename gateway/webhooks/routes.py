@@ -101,6 +101,8 @@ def allow_private(request: Request) -> bool:
              responses={422: {"description": "A bad field, named; `url` also when it leads to a private address"}})
 def create_webhook(body: WebhookCreate, request: Request, caller: CallerDep) -> WebhookCreated:
     patterns = type_patterns(body.types, loc=["types"])
+    if not patterns:
+        raise bad_request(["types"], "name at least one event type or prefix (`rapport.` for every event)")
     try:
         ssrf.check(body.url, allow_private=allow_private(request))
     except ssrf.UrlRefused as exc:

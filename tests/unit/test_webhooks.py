@@ -194,6 +194,7 @@ def test_a_private_url_is_a_422_naming_url(client: TestClient, url: str) -> None
 @pytest.mark.parametrize(("body", "loc"), [
     ({"url": PUBLIC_URL, "types": ["rapport.nothing."]}, ["types"]),
     ({"url": PUBLIC_URL, "types": []}, ["types"]),
+    ({"url": PUBLIC_URL, "types": [" "]}, ["types"]),
     ({"url": PUBLIC_URL, "types": ["rapport."], "format": "xml"}, ["format"]),
     ({"url": "gopher://93.184.215.14/", "types": ["rapport."]}, ["url"]),
     ({"types": ["rapport."]}, ["url"]),
