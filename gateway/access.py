@@ -77,6 +77,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/api-keys"): Rule(ADMIN),
     ("GET", "/v1/admin/api-keys/{key_id}"): Rule(ADMIN),
     ("DELETE", "/v1/admin/api-keys/{key_id}"): Rule(ADMIN),
+    # webhooks (gateway/webhooks)
+    ("POST", "/v1/webhooks"): Rule(ADMIN),
+    ("GET", "/v1/webhooks"): Rule(ADMIN),
+    ("GET", "/v1/webhooks/{webhook_id}"): Rule(ADMIN),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): Rule(ADMIN),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): Rule(ADMIN),
+    ("POST", "/v1/webhooks/{webhook_id}/enable"): Rule(ADMIN),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): Rule(ADMIN),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"): Rule(ADMIN),
 }
 
 # Route families matched by prefix when no exact rule names them: imports (ingest keys load

@@ -2,7 +2,8 @@
 
 At start it applies its migrations (directory, API keys, erasure requests, import jobs, outbox),
 opens one pooled client per upstream service and starts its background loops: the outbox relay
-(directory and privacy events) and its consumer (see gateway/consumers.py).
+(directory and privacy events), its consumer (see gateway/consumers.py) and the webhooks' dispatcher
+and sender (gateway/webhooks).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from gateway.consumers import CONSUMES, HANDLERS
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
 from gateway.upstream import Upstreams
+from gateway.webhooks import dispatch, send
+from gateway.webhooks import routes as webhooks
 from rapportkit.db import make_engine, make_session_factory, ping
 from rapportkit.logs import setup_logging
 from rapportkit.migrate import upgrade
@@ -41,7 +44,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.upstreams = Upstreams(settings.upstream_urls(), secret=settings.internal_secret,
                                     timeout=settings.upstream_timeout_seconds)
     background = Background(name="gateway", settings=settings, factory=factory, consumes=CONSUMES,
-                            handlers=HANDLERS)
+                            handlers=HANDLERS, loops=[dispatch.dispatcher(settings),
+                                                      send.sender(allow_private=settings.webhook_allow_private)])
     running.append(background)
     background.start()
     streams = stream_feed.start(app, bootstrap=settings.kafka_bootstrap_servers)
@@ -75,6 +79,7 @@ app.include_router(stream.router)
 app.include_router(privacy.router)
 app.include_router(tenant_deletion.router)
 app.include_router(dashboard.router)
+app.include_router(webhooks.router)
 for router in ROUTERS:
     app.include_router(router)
 limits.install(app, max_body_bytes=settings.max_body_bytes)

@@ -1,12 +1,13 @@
 """The gateway's own tables: the directory (tenants, teams, reps, users), API keys, erasure
-requests and import jobs. Every row but a tenant's belongs to a tenant."""
+requests, import jobs and webhook subscriptions with their deliveries. Every row but a tenant's
+belongs to a tenant."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 S = String(200)
@@ -113,3 +114,47 @@ class TenantDeletion(Base):
     request_id: Mapped[str] = mapped_column(S, primary_key=True)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # service → completion time
+
+
+class Webhook(Base):
+    """A webhook subscription (gateway/webhooks): where the tenant's matching events are POSTed,
+    signed with `secret` (Standard Webhooks, `whsec_…`); after a rotation the previous secret signs
+    too until `previous_secret_until`."""
+
+    __tablename__ = "webhook"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(S, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    types: Mapped[list[str]] = mapped_column(JSON, default=list)  # full types and prefixes; empty: every type
+    description: Mapped[str] = mapped_column(String(500), default="")
+    format: Mapped[str] = mapped_column(String(20))  # cloudevents | slack
+    secret: Mapped[str] = mapped_column(String(200))
+    previous_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # active | disabled
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookDelivery(Base):
+    """One event to one subscription: the event as it travelled on its topic (`payload`, sealed: it is
+    opened when sent, so an erased person reaches no receiver), its state and every attempt."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("uq_webhook_delivery_event", "tenant_id", "webhook_id", "event_id", unique=True),
+                      Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+                      Index("ix_webhook_delivery_log", "tenant_id", "webhook_id", "created_at"))
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(S, primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(S)
+    event_id: Mapped[str] = mapped_column(S)
+    event_type: Mapped[str] = mapped_column(S)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20))  # pending | delivered | failed
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # {at, status_code, latency_ms, error}
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -21,6 +21,8 @@ class GatewaySettings(ServiceSettings):
     max_batch: int = Field(1000, validation_alias="RAPPORT_MAX_BATCH")
     max_body_bytes: int = Field(10 * 1024 * 1024, validation_alias="RAPPORT_MAX_BODY_BYTES")
     upstream_timeout_seconds: float = Field(30.0, validation_alias="RAPPORT_UPSTREAM_TIMEOUT")
+    # webhooks may point to loopback, private and link-local addresses (local development and tests only)
+    webhook_allow_private: bool = Field(False, validation_alias="RAPPORT_WEBHOOK_ALLOW_PRIVATE")
 
     def upstream_urls(self) -> dict[str, str]:
         return {s: getattr(self, f"{s}_url") for s in SERVICES}

@@ -44,8 +44,14 @@ def parse_types(value: str | None) -> tuple[str, ...] | None:
     """`?types=` → full types and prefixes (ending with `.`); None for all. 422 naming the item."""
     if value is None or not value.strip():
         return None
+    return type_patterns(value.split(","), loc=["query", "types"]) or None
+
+
+def type_patterns(items: Iterable[str], *, loc: list[str | int]) -> tuple[str, ...]:
+    """Full types and prefixes (a prefix ends with `.`; one given without it gets it), each a streamed
+    type or the prefix of one, without repeats; a 422 naming `loc` for any other."""
     patterns: list[str] = []
-    for item in (p.strip() for p in value.split(",")):
+    for item in (p.strip() for p in items):
         if not item:
             continue
         if item not in STREAMED_TYPES:
@@ -53,10 +59,10 @@ def parse_types(value: str | None) -> tuple[str, ...] | None:
             if not any(t.startswith(item) for t in STREAMED_TYPES):
                 raise ApiError(422, "validation_error",
                                f"types: {item.rstrip('.')!r} is neither a streamed event type nor a prefix of one",
-                               [{"loc": ["query", "types"], "msg": f"unknown type or prefix {item.rstrip('.')!r}"}])
+                               [{"loc": loc, "msg": f"unknown type or prefix {item.rstrip('.')!r}"}])
         if item not in patterns:
             patterns.append(item)
-    return tuple(patterns) or None
+    return tuple(patterns)
 
 
 def parse_event_id(value: str | None) -> tuple[str, int] | None:

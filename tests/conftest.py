@@ -76,6 +76,7 @@ def stack(kafka: str, postgres: None) -> Iterator[Stack]:
         "RAPPORT_INTERNAL_SECRET": secrets.token_hex(32),
         "RAPPORT_DATA_DIR": str(ARTIFACTS / DB_PREFIX),
         "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
+        "RAPPORT_WEBHOOK_ALLOW_PRIVATE": "true",  # the webhook tests' receiver listens on 127.0.0.1
     }
     for service in (*SERVICES, "gateway", "keyring"):
         env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{DB_PREFIX}_{service}")

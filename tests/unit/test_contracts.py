@@ -287,6 +287,14 @@ PUBLIC_ROUTES = [
     ("delete", "/v1/admin/tenants/{tenant_id}"),
     ("get", "/v1/privacy/tenant-deletions/{request_id}"),
     ("get", "/v1/stream"),
+    ("post", "/v1/webhooks"),
+    ("get", "/v1/webhooks"),
+    ("get", "/v1/webhooks/{webhook_id}"),
+    ("delete", "/v1/webhooks/{webhook_id}"),
+    ("post", "/v1/webhooks/{webhook_id}/rotate-secret"),
+    ("post", "/v1/webhooks/{webhook_id}/enable"),
+    ("get", "/v1/webhooks/{webhook_id}/deliveries"),
+    ("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"),
     ("get", "/asyncapi.json"),
 ]
 
