@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 
 from starlette.requests import Request
 
@@ -13,7 +14,7 @@ from rapportkit.contracts.insight import AccountSummary
 from rapportkit.contracts.scoring import Alert, LeaderboardLine
 
 
-def parse(rows: list[dict[str, object]], cols: list[csv_export.Column]) -> list[list[str]]:
+def parse(rows: Sequence[Mapping[str, object]], cols: list[csv_export.Column]) -> list[list[str]]:
     raw = b"".join(csv_export.lines(rows, cols))
     assert raw.endswith(b"\r\n")
     return list(csv.reader(io.StringIO(raw.decode(), newline="")))

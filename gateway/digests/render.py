@@ -1,0 +1,31 @@
+"""A digest as a multipart e-mail: plain text and HTML (`multipart/alternative`), both rendered with
+Jinja2 from templates/digest.txt and templates/digest.html; HTML values are escaped."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                        autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def subject(context: dict[str, Any]) -> str:
+    return f"Rapport {context['cadence']} digest: {context['scope']}, {context['period_label']}"
+
+
+def message(context: dict[str, Any], *, sender: str, to: str) -> EmailMessage:
+    """The e-mail of a digest whose content (content.gather) and labels are in `context`."""
+    mail = EmailMessage()
+    mail["Subject"] = subject(context)
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Message-ID"] = make_msgid(domain="rapport")
+    mail.set_content(TEMPLATES.get_template("digest.txt").render(context))
+    mail.add_alternative(TEMPLATES.get_template("digest.html").render(context), subtype="html")
+    return mail
