@@ -16,7 +16,8 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
 
 
 def subject(context: dict[str, Any]) -> str:
-    return f"Rapport {context['cadence']} digest: {context['scope']}, {context['period_label']}"
+    text = f"Rapport {context['cadence']} digest: {context['scope']}, {context['period_label']}"
+    return " ".join(text.split())  # a team's name with a line break must not break the header
 
 
 def message(context: dict[str, Any], *, sender: str, to: str) -> EmailMessage:

@@ -176,7 +176,7 @@ def unsubscribe(subscription_id: PathId, request: Request, caller: CallerDep) ->
 async def send_now(request: Request, caller: CallerDep) -> DigestsSent:
     settings = request.app.state.settings
     if not settings.smtp_url:
-        raise ApiError(503, "smtp_not_configured", "no SMTP server: set RAPPORT_SMTP_URL to send digests")
+        raise ApiError(409, "smtp_not_configured", "this installation sends no e-mail: set RAPPORT_SMTP_URL")
     sender = Sender(request.app.state.session_factory, request.app.state.upstreams, settings)
     deliveries = [DeliveryRead(**d) for d in await sender.send_now(caller.tenant_id) if d["status"] != "deleted"]
     sent = sum(d.status == "sent" for d in deliveries)

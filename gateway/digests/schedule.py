@@ -170,18 +170,25 @@ def scope_of(factory: SessionFactory, sub: Subscription) -> tuple[Identity, str]
         return Identity(sub.tenant_id, "admin"), f"all of {sub.tenant_id}"
 
 
+Contents = dict[tuple[Identity, str | None, date, date], dict[str, Any]]
+
+
 @dataclass
 class Sender:
     factory: SessionFactory
     upstreams: Upstreams
     settings: GatewaySettings
 
-    async def attempt(self, sub: Subscription, period: Period) -> str | None:
-        """Build and send one digest; the error, or None when the SMTP server took it."""
+    async def attempt(self, sub: Subscription, period: Period, contents: Contents) -> str | None:
+        """Build and send one digest; the error, or None when the SMTP server took it. Digests of
+        the same scope and days within one pass share their content (`contents`)."""
         try:
             identity, scope = await asyncio.to_thread(scope_of, self.factory, sub)
-            content = await gather(self.upstreams, identity, team_id=sub.team_id, first_day=period.first_day,
-                                   last_day=period.last_day)
+            key = (identity, sub.team_id, period.first_day, period.last_day)
+            if key not in contents:
+                contents[key] = await gather(self.upstreams, identity, team_id=sub.team_id,
+                                             first_day=period.first_day, last_day=period.last_day)
+            content = contents[key]
             context = {**content, "cadence": sub.cadence, "scope": scope, "period_label": period.label,
                        "dashboard_url": self.settings.public_url()}
             mail = render.message(context, sender=self.settings.smtp_from, to=sub.email)
@@ -192,34 +199,35 @@ class Sender:
                         extra={"fields": {"subscription_id": sub.subscription_id, "period": period.key}})
             return f"{type(exc).__name__}: {exc}"[:2000]
 
-    async def deliver(self, sub: Subscription, period: Period) -> dict[str, Any]:
-        error = await self.attempt(sub, period)
+    async def deliver(self, sub: Subscription, period: Period, contents: Contents) -> dict[str, Any]:
+        error = await self.attempt(sub, period, contents)
         return await asyncio.to_thread(record, self.factory, (sub.tenant_id, sub.subscription_id, period.key),
                                        error, datetime.now(UTC))
 
     async def send_now(self, tenant_id: str) -> list[dict[str, Any]]:
         """`POST /v1/digests/send`: every digest of the tenant, for its period so far."""
         subs = await asyncio.to_thread(subscriptions, self.factory, tenant_id)
-        results = []
+        results: list[dict[str, Any]] = []
+        contents: Contents = {}
         for sub in subs:
             now = datetime.now(UTC)
             period = period_so_far(sub.cadence, now)
             if await asyncio.to_thread(claim, self.factory, sub, period, now):
-                results.append(await self.deliver(sub, period))
+                results.append(await self.deliver(sub, period, contents))
         return results
 
     async def run_pass(self, now: datetime) -> int:
         """One pass of the scheduler: claim and send what is due, then the retries; digests sent."""
-        sent = 0
+        sent, contents = 0, Contents()
         for sub in await asyncio.to_thread(subscriptions, self.factory, None):
             period = due_period(sub.cadence, now)
             if sub.created_at >= period.ends_at:
                 continue  # made after that period: its first digest is of the current one
             if await asyncio.to_thread(claim, self.factory, sub, period, now):
-                sent += (await self.deliver(sub, period))["status"] == "sent"
+                sent += (await self.deliver(sub, period, contents))["status"] == "sent"
         for sub, period in await asyncio.to_thread(retries_due, self.factory, now):
             if await asyncio.to_thread(reclaim, self.factory, (sub.tenant_id, sub.subscription_id, period.key), now):
-                sent += (await self.deliver(sub, period))["status"] == "sent"
+                sent += (await self.deliver(sub, period, contents))["status"] == "sent"
         return sent
 
 

@@ -149,7 +149,8 @@ def test_every_csv_export_parses(client: httpx.Client, tenant: Tenant) -> None:
 
     outcomes = csv_rows(client, "/v1/reports/outcomes", t)
     assert list(outcomes[0])[0] == "rep_id"
-    assert [(r["rep_id"], r["won"], r["won_amount"]) for r in outcomes if r["won"] != "0"] == [(t.rep, "1", "1200")]
+    assert [(r["rep_id"], r["won"], float(r["won_amount"])) for r in outcomes if r["won"] != "0"] == [
+        (t.rep, "1", 1200.0)]
 
     [account] = csv_rows(client, "/v1/accounts?limit=1&offset=5", t)  # the whole list, paging aside
     assert account["name"] == 'Acme, Inc. "Nordics"' and account["buying_centre.size"] == "0"

@@ -68,7 +68,7 @@ class CountingSender(Sender):
 
     sent: Counter[str] = Counter()
 
-    async def attempt(self, sub: Subscription, period: Period) -> str | None:
+    async def attempt(self, sub: Subscription, period: Period, contents: schedule.Contents) -> str | None:
         CountingSender.sent[f"{sub.subscription_id}/{period.key}"] += 1
         await asyncio.sleep(0.01)
         return None

@@ -287,6 +287,11 @@ PUBLIC_ROUTES = [
     ("delete", "/v1/admin/tenants/{tenant_id}"),
     ("get", "/v1/privacy/tenant-deletions/{request_id}"),
     ("get", "/v1/stream"),
+    ("post", "/v1/digests/subscriptions"),
+    ("get", "/v1/digests/subscriptions"),
+    ("get", "/v1/digests/subscriptions/{subscription_id}"),
+    ("delete", "/v1/digests/subscriptions/{subscription_id}"),
+    ("post", "/v1/digests/send"),
     ("get", "/asyncapi.json"),
 ]
 
