@@ -15,6 +15,18 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+def shown(value: Any) -> str:
+    """An evidence value as a reader wants it: lists joined, objects as `key value` pairs."""
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {shown(v)}" for k, v in value.items())
+    return str(value)
+
+
+TEMPLATES.filters["shown"] = shown
+
+
 def subject(context: dict[str, Any]) -> str:
     text = f"Rapport {context['cadence']} digest: {context['scope']}, {context['period_label']}"
     return " ".join(text.split())  # a team's name with a line break must not break the header

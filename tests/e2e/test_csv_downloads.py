@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import DemoStack, show, sign_in
+from tests.e2e.conftest import DemoStack, screenshot, show, sign_in
 
 REP = "rep-kevin-walsh"  # the demo's spammer: a history and alerts of every kind he is built to raise
 
@@ -32,6 +32,7 @@ def test_each_view_downloads_its_csv(page: Page, demo_stack: DemoStack, api: htt
     assert len(board) == total and {"rep_id", "name", "pillars.insight", "rank"} <= set(board[0])
 
     show(page, f"reps/{REP}", "reps")
+    screenshot(page, "rep-csv-buttons")
     history = download(page, "csv-history")
     assert len(history) == 90 and any(c.startswith("contribution.") for c in history[0])
     alerts = download(page, "csv-alerts")

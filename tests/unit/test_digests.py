@@ -61,6 +61,7 @@ def test_the_email_has_a_text_and_an_escaped_html_part() -> None:
     assert html_part is not None and text_part is not None
     html, text = html_part.get_content(), text_part.get_content()
     assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "<li>people: a, b</li>" in html  # evidence lists read as lists, not Python
     assert '<table id="leaderboard"' in html and "61.4" in html and 'href="http://127.0.0.1:8080/"' in html
     assert "1. Ada <script>alert(1)</script> (nordics): 61.4" in text  # plain text is not HTML
     assert "Ada: 50.0 -> 61.4 (+11.4)" in text and "conversations (connect): +4.50" in text
