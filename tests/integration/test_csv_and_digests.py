@@ -20,7 +20,9 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import text
 
+from rapportkit.db import make_engine
 from stack.processes import Stack
 from tests.conftest import SMTP_PORT
 from tests.integration.helpers import eventually
@@ -216,7 +218,8 @@ def test_digests_subscribe_by_role_send_and_erase(client: httpx.Client, tenant: 
 
 
 def test_send_without_smtp_server_is_recorded_for_retry(client: httpx.Client, stack: Stack) -> None:
-    """No server listens (the fixture is not used): the attempt fails, is recorded and will be retried."""
+    """No server listens (the fixture is not used): the attempt fails, is recorded and will be
+    retried; deleting the tenant deletes its digest rows."""
     t = Tenant(client)
     made = ok(client.post("/v1/digests/subscriptions", json={"email": "a@example.com", "cadence": "daily"},
                           headers=t.h()), 201)
@@ -226,3 +229,12 @@ def test_send_without_smtp_server_is_recorded_for_retry(client: httpx.Client, st
     assert "SmtpError" in delivery["last_error"] and delivery["next_attempt_at"]
     assert ok(client.get(f"/v1/digests/subscriptions/{made['subscription_id']}",
                          headers=t.h()))["last_delivery"]["status"] == "retry"
+    # a tenant deletion deletes its digest rows with the rest of the gateway's rows of the tenant
+    ok(client.delete(f"/v1/admin/tenants/{t.id}"), 202)
+    engine = make_engine(stack.env["GATEWAY_DATABASE_URL"])
+    try:
+        with engine.connect() as db:
+            for table in ("digest_subscription", "digest_delivery"):
+                assert db.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"), {"t": t.id}).scalar() == 0
+    finally:
+        engine.dispose()
