@@ -58,6 +58,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/v1/settings/icp"): Rule(ADMIN),
     ("GET", "/v1/settings/quadrant"): Rule(READERS),
     ("PUT", "/v1/settings/quadrant"): Rule(ADMIN),
+    # e-mail digests (who may subscribe to which scope: gateway/digests/routes.py)
+    ("POST", "/v1/digests/subscriptions"): Rule(READERS),
+    ("GET", "/v1/digests/subscriptions"): Rule(READERS),
+    ("GET", "/v1/digests/subscriptions/{subscription_id}"): Rule(READERS),
+    ("DELETE", "/v1/digests/subscriptions/{subscription_id}"): Rule(READERS),
+    ("POST", "/v1/digests/send"): Rule(ADMIN),
     # the event stream (served by the gateway; it narrows events with rapportkit.access itself)
     ("GET", "/v1/stream"): Rule(READERS),
     # identity and the directory

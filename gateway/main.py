@@ -1,9 +1,10 @@
 """The gateway process: `uvicorn gateway.main:app`.
 
-At start it applies its migrations (directory, API keys, erasure requests, import jobs, outbox),
-opens one pooled client per upstream service and starts its background loops: the outbox relay
-(directory and privacy events), its consumer (see gateway/consumers.py) and the webhooks' dispatcher
-and sender (gateway/webhooks).
+At start it applies its migrations (directory, API keys, erasure requests, import jobs, webhooks,
+digests, outbox), opens one pooled client per upstream service and starts its background loops: the
+outbox relay (directory and privacy events), its consumer (see gateway/consumers.py), the webhooks'
+dispatcher and sender (gateway/webhooks) and, when `RAPPORT_SMTP_URL` is set, the digest scheduler
+(gateway/digests/schedule.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi import FastAPI
 
 from gateway import admin, contracts, dashboard, events, imports, limits, privacy, stream, stream_feed, tenant_deletion
 from gateway.consumers import CONSUMES, HANDLERS
+from gateway.digests import routes as digests
+from gateway.digests.schedule import scheduler
 from gateway.routes import ROUTERS
 from gateway.settings import GatewaySettings
 from gateway.upstream import Upstreams
@@ -44,8 +47,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.upstreams = Upstreams(settings.upstream_urls(), secret=settings.internal_secret,
                                     timeout=settings.upstream_timeout_seconds)
     background = Background(name="gateway", settings=settings, factory=factory, consumes=CONSUMES,
-                            handlers=HANDLERS, loops=[dispatch.dispatcher(settings),
-                                                      send.sender(allow_private=settings.webhook_allow_private)])
+                            handlers=HANDLERS,
+                            loops=[dispatch.dispatcher(settings),
+                                   send.sender(allow_private=settings.webhook_allow_private),
+                                   *([scheduler(settings)] if settings.smtp_url else [])])
     running.append(background)
     background.start()
     streams = stream_feed.start(app, bootstrap=settings.kafka_bootstrap_servers)
@@ -78,6 +83,7 @@ app.include_router(contracts.router)
 app.include_router(stream.router)
 app.include_router(privacy.router)
 app.include_router(tenant_deletion.router)
+app.include_router(digests.router)
 app.include_router(dashboard.router)
 app.include_router(webhooks.router)
 for router in ROUTERS:

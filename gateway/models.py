@@ -4,10 +4,10 @@ belongs to a tenant."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, DateTime, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 S = String(200)
@@ -158,3 +158,35 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     first_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+class DigestSubscription(Base):
+    """An e-mail digest (docs/integrations.md, "E-mail digests"): `email` is a person's address,
+    deleted with the subscription by an erasure naming it (gateway/privacy.py)."""
+
+    __tablename__ = "digest_subscription"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(S, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    cadence: Mapped[str] = mapped_column(String(10))  # daily | weekly
+    team_id: Mapped[str | None] = mapped_column(S, nullable=True)  # scope: a team, a rep, else the tenant
+    rep_id: Mapped[str | None] = mapped_column(S, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(S, nullable=True)  # the key that subscribed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DigestDelivery(Base):
+    """One digest of one period: its primary key is the claim, so among gateway replicas exactly one
+    inserts it and sends (gateway/digests/schedule.py)."""
+
+    __tablename__ = "digest_delivery"
+    __table_args__ = (Index("ix_digest_delivery_due", "status", "next_attempt_at"),)
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(S, primary_key=True)
+    period: Mapped[str] = mapped_column(String(80), primary_key=True)  # 2026-12-01, 2026-W48, now-<time>
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # sending | sent | retry | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -10,8 +10,9 @@ What the gateway itself keeps of the person: nothing that identifies them. The r
 only the SHA-256 of the person key; the outbox row of the request event is sealed like every
 event, and once the request is complete the person's keys are destroyed (`forget_person`), which
 shreds it with every event about them on the topics (docs/privacy.md, "The event log"); the SSE
-ring buffers drop every buffered event that mentions the person, and import jobs' per-row errors
-that quote them are redacted, both when the request is made.
+ring buffers drop every buffered event that mentions the person, import jobs' per-row errors
+that quote them are redacted and the digest subscriptions of their e-mail address are deleted, all
+when the request is made.
 Only `admin` keys may request or read erasures (403 otherwise).
 """
 
@@ -26,11 +27,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gateway.auth import CallerDep
-from gateway.models import ErasureRequest, ImportJob, TenantDeletion
+from gateway.models import DigestDelivery, DigestSubscription, ErasureRequest, ImportJob, TenantDeletion
 from gateway.settings import SERVICES
 from rapportkit import jsonutil, keyring, outbox
 from rapportkit.consumer import Handler
@@ -132,6 +133,21 @@ def redact_import_jobs(session: Session, *, tenant_id: str, needles: list[str]) 
     return changed
 
 
+def delete_digest_subscriptions(session: Session, *, tenant_id: str, email: str | None) -> int:
+    """Delete the tenant's digest subscriptions of the person's e-mail (compared without case) and
+    their deliveries; returns subscriptions deleted."""
+    if not email:
+        return 0
+    ids = list(session.scalars(select(DigestSubscription.subscription_id).where(
+        DigestSubscription.tenant_id == tenant_id, func.lower(DigestSubscription.email) == email.lower())))
+    if ids:
+        session.execute(delete(DigestDelivery).where(DigestDelivery.tenant_id == tenant_id,
+                                                     DigestDelivery.subscription_id.in_(ids)))
+        session.execute(delete(DigestSubscription).where(DigestSubscription.tenant_id == tenant_id,
+                                                         DigestSubscription.subscription_id.in_(ids)))
+    return len(ids)
+
+
 def request_event_id(request_id: str) -> str:
     return f"erasure-requested-{request_id}"
 
@@ -173,9 +189,11 @@ def request_erasure(body: ErasureCreate, request: Request, response: Response, c
         session.add(row)
         outbox.add(session, event)
         jobs = redact_import_jobs(session, tenant_id=caller.tenant_id, needles=needles)
+        digests = delete_digest_subscriptions(session, tenant_id=caller.tenant_id, email=person.get("email"))
     hub = getattr(request.app.state, "stream_hub", None)
     purged = hub.purge(caller.tenant_id, needles) if hub is not None else 0
     log.info("erasure requested", extra={"fields": {"request_id": request_id, "import_jobs_redacted": jobs,
+                                                    "digest_subscriptions_deleted": digests,
                                                     "stream_events_purged": purged}})
     response.headers["Location"] = f"/v1/privacy/erasure/{request_id}"
     return status_of(row)

@@ -23,6 +23,14 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_seconds: float = Field(30.0, validation_alias="RAPPORT_UPSTREAM_TIMEOUT")
     # webhooks may point to loopback, private and link-local addresses (local development and tests only)
     webhook_allow_private: bool = Field(False, validation_alias="RAPPORT_WEBHOOK_ALLOW_PRIVATE")
+    # e-mail digests (docs/integrations.md): no SMTP URL, no digests sent (subscriptions are kept)
+    smtp_url: str = Field("", validation_alias="RAPPORT_SMTP_URL")
+    smtp_from: str = Field("Rapport <rapport@localhost>", validation_alias="RAPPORT_SMTP_FROM")
+    dashboard_url: str = Field("", validation_alias="RAPPORT_DASHBOARD_URL")  # default: this gateway
+    digest_interval_seconds: float = Field(60.0, validation_alias="RAPPORT_DIGEST_INTERVAL_SECONDS")
+
+    def public_url(self) -> str:
+        return self.dashboard_url or f"http://127.0.0.1:{self.port}/"
 
     def upstream_urls(self) -> dict[str, str]:
         return {s: getattr(self, f"{s}_url") for s in SERVICES}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from rapport_cli import imports, output
 from rapport_cli.client import USAGE, CliError, Gateway
@@ -102,9 +103,42 @@ def cmd_score(ctx: Context) -> int:
 
 def cmd_leaderboard(ctx: Context) -> int:
     a = ctx.args
-    board = ctx.gateway.get("/v1/leaderboard", team_id=a.team, date=a.date, limit=a.limit)
-    ctx.show(board, output.leaderboard_text)
+    if a.csv:  # the whole board: `--limit` is for the listing
+        return read(ctx, "/v1/leaderboard", output.leaderboard_text, team_id=a.team, date=a.date)
+    return read(ctx, "/v1/leaderboard", output.leaderboard_text, team_id=a.team, date=a.date, limit=a.limit)
+
+
+def read(ctx: Context, path: str, human: Callable[[Any], str], **params: Any) -> int:
+    """A read shown as text (`--json`: JSON), or its CSV export with `--csv`."""
+    if ctx.args.csv:
+        ctx.gateway.csv(path, ctx.stdout, **params)
+    else:
+        ctx.show(ctx.gateway.get(path, **params), human)
     return 0
+
+
+def cmd_history(ctx: Context) -> int:
+    a = ctx.args
+    return read(ctx, f"/v1/reps/{quote(a.rep, safe='')}/score/history", output.dumps, to=a.to, **{"from": a.from_})
+
+
+def cmd_alerts(ctx: Context) -> int:
+    return read(ctx, f"/v1/reps/{quote(ctx.args.rep, safe='')}/alerts", output.dumps, kind=ctx.args.kind)
+
+
+def cmd_outcomes(ctx: Context) -> int:
+    a = ctx.args
+    return read(ctx, "/v1/reports/outcomes", output.dumps, group_by=a.group_by, to=a.to, **{"from": a.from_})
+
+
+def cmd_accounts(ctx: Context) -> int:
+    a = ctx.args
+    return read(ctx, "/v1/accounts", output.dumps, tier=a.tier, quadrant=a.quadrant, sort=a.sort)
+
+
+def cmd_content(ctx: Context) -> int:
+    a = ctx.args
+    return read(ctx, "/v1/content", output.dumps, rep_id=a.rep, kind=a.kind, owner=a.owner)
 
 
 def cmd_tail(ctx: Context) -> int:
@@ -199,6 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    def csv_flag(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--csv", action="store_true", help="the whole result as CSV on stdout")
+
+    def period_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--from", dest="from_", type=iso_date, help="first day (YYYY-MM-DD)")
+        sub.add_argument("--to", type=iso_date, help="last day (YYYY-MM-DD)")
+        csv_flag(sub)
+
     def progress_options(sub: argparse.ArgumentParser, *, wait_default: bool) -> None:
         sub.add_argument("--wait", dest="wait", action="store_true", default=wait_default,
                          help="follow the job until it ends" + (" (the default)" if wait_default else ""))
@@ -235,6 +277,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--team", help="one team")
     sub.add_argument("--date", type=iso_date, help="a past day (YYYY-MM-DD; default today)")
     sub.add_argument("--limit", type=positive, help="at most this many reps (default 50)")
+    csv_flag(sub)
+    # reads with a CSV export (docs/integrations.md): JSON by default, `--csv` for the whole result as CSV
+    sub = leaf(commands, "history", cmd_history, "a rep's daily scores (CSV: with each factor's contribution)")
+    sub.add_argument("rep", metavar="REP")
+    period_options(sub)
+    sub = leaf(commands, "alerts", cmd_alerts, "a rep's dark-side alerts with evidence")
+    sub.add_argument("rep", metavar="REP")
+    sub.add_argument("--kind", help="one kind of alert, e.g. mass_message")
+    csv_flag(sub)
+    sub = leaf(commands, "outcomes", cmd_outcomes, "outcomes by rep or team")
+    sub.add_argument("--group-by", choices=("rep", "team"))
+    period_options(sub)
+    sub = leaf(commands, "accounts", cmd_accounts, "accounts with tier, ICP fit and quadrant")
+    sub.add_argument("--tier", action="append", help="only this tier (repeatable)")
+    sub.add_argument("--quadrant", action="append", help="only this quadrant (repeatable)")
+    sub.add_argument("--sort", choices=("fit", "name", "updated"))
+    csv_flag(sub)
+    sub = leaf(commands, "content", cmd_content, "content ranked by engagement from target stakeholders")
+    sub.add_argument("--rep", help="one rep's content, shares and the engagement they received")
+    sub.add_argument("--kind", choices=("post", "article", "video", "document", "asset"))
+    sub.add_argument("--owner", help='a rep id, or "company"')
+    csv_flag(sub)
     sub = leaf(commands, "tail", cmd_tail, "follow the events as they are published (Ctrl-C stops)")
     sub.add_argument("--types", help="comma-separated event types or prefixes, e.g. rapport.scoring.")
     leaf(commands, "whoami", cmd_whoami, "the API key's tenant and role")

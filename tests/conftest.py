@@ -28,6 +28,7 @@ os.environ.setdefault("RAPPORT_KAFKA_PORT", "19092")  # the tests' own broker, e
 os.environ.setdefault("RAPPORT_KAFKA_CONTROLLER_PORT", "19093")
 GATEWAY_PORT = int(os.environ.get("RAPPORT_TEST_GATEWAY_PORT", "18080"))
 DB_PREFIX = os.environ.get("RAPPORT_TEST_DB_PREFIX", "rapport_it")
+SMTP_PORT = GATEWAY_PORT + 16  # the SMTP server digest tests start (tests/integration/test_csv_and_digests.py)
 # the keyring of what the tests seal and open in process (unit tests, outboxes written by tests); the
 # stack's processes get a PostgreSQL one of their own below
 (ARTIFACTS / DB_PREFIX).mkdir(parents=True, exist_ok=True)
@@ -77,6 +78,7 @@ def stack(kafka: str, postgres: None) -> Iterator[Stack]:
         "RAPPORT_DATA_DIR": str(ARTIFACTS / DB_PREFIX),
         "RAPPORT_CONSUMER_BACKOFF_SECONDS": "0.05",
         "RAPPORT_WEBHOOK_ALLOW_PRIVATE": "true",  # the webhook tests' receiver listens on 127.0.0.1
+        "RAPPORT_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
     }
     for service in (*SERVICES, "gateway", "keyring"):
         env[f"{service.upper()}_DATABASE_URL"] = infra.fresh_database(f"{DB_PREFIX}_{service}")

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from gateway.auth import CallerDep
 from gateway.forward import forward
 from rapportkit.contracts.content import ContentDetail, ContentPage, EngagementGiven
+from rapportkit.csv_export import CSV_ANSWER
 from rapportkit.pagination import PageDep
 from rapportkit.params import LinkPathId, PathId
 
@@ -26,6 +27,7 @@ ToQuery = Annotated[date | None, Query(description="last day (UTC) of the period
 
 
 @router.get("/v1/content", response_model=ContentPage,
+            responses=CSV_ANSWER,
             summary="Content ranked by engagement from target stakeholders")
 async def list_content(request: Request, caller: CallerDep, page: PageDep, rep_id: RepQuery = None,
                        topic: Annotated[str | None, Query(min_length=1, max_length=500)] = None,

@@ -31,6 +31,7 @@ from rapportkit.contracts.insight import (
     SortQuery,
     TierQuery,
 )
+from rapportkit.csv_export import CSV_ANSWER
 from rapportkit.pagination import PageDep
 from rapportkit.params import PathId
 
@@ -38,6 +39,7 @@ router = APIRouter(tags=["insight"])
 
 
 @router.get("/v1/accounts", response_model=AccountPage,
+            responses=CSV_ANSWER,
             summary="Accounts with tier, ICP fit, buying-centre size and quadrant")
 async def list_accounts(request: Request, caller: CallerDep, _page: PageDep, tier: TierQuery = None,
                         quadrant: QuadrantQuery = None, min_fit: MinFitQuery = None,

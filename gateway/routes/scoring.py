@@ -21,6 +21,7 @@ from rapportkit.contracts.scoring import (
     ScoreRead,
     ScoringSettingsRead,
 )
+from rapportkit.csv_export import CSV_ANSWER
 from rapportkit.params import PathId
 
 router = APIRouter(tags=["scoring"])
@@ -34,24 +35,28 @@ async def rep_score(request: Request, caller: CallerDep, rep_id: PathId, date: d
 
 
 @router.get("/v1/reps/{rep_id}/score/history", response_model=ScoreHistory,
+            responses=CSV_ANSWER,
             summary="A rep's daily scores (default 90 days)")
 async def rep_score_history(request: Request, caller: CallerDep, rep_id: PathId, from_: FromQuery = None,
                             to: date | None = None) -> Response:
     return await forward("scoring", request, caller)
 
 
-@router.get("/v1/leaderboard", response_model=Leaderboard, summary="Reps ranked by total score")
+@router.get("/v1/leaderboard", response_model=Leaderboard, responses=CSV_ANSWER,
+            summary="Reps ranked by total score")
 async def leaderboard(request: Request, caller: CallerDep, team_id: str | None = None, date: date | None = None,
                       limit: Annotated[int | None, Query(ge=1, le=LEADERBOARD_MAX)] = None) -> Response:
     return await forward("scoring", request, caller)
 
 
-@router.get("/v1/reps/{rep_id}/alerts", response_model=Alerts, summary="A rep's dark-side alerts with evidence")
+@router.get("/v1/reps/{rep_id}/alerts", response_model=Alerts, responses=CSV_ANSWER,
+            summary="A rep's dark-side alerts with evidence")
 async def rep_alerts(request: Request, caller: CallerDep, rep_id: PathId, kind: str | None = None) -> Response:
     return await forward("scoring", request, caller)
 
 
-@router.get("/v1/reports/outcomes", response_model=Outcomes, summary="Outcomes by rep or team")
+@router.get("/v1/reports/outcomes", response_model=Outcomes, responses=CSV_ANSWER,
+            summary="Outcomes by rep or team")
 async def outcomes(request: Request, caller: CallerDep, group_by: Literal["rep", "team"] | None = None,
                    from_: FromQuery = None, to: date | None = None) -> Response:
     return await forward("scoring", request, caller)

@@ -418,3 +418,26 @@ def test_tail_prints_each_event(monkeypatch: pytest.MonkeyPatch) -> None:
     assert out.getvalue() == "t1  network.message.sent" + " " * 17 + "rep_id=ada\n"
     assert requests[0].url.params["types"] == "rapport.network."
     assert requests[1].headers["last-event-id"] == "e-1"
+
+
+def test_csv_flag_asks_for_the_export_and_writes_it_as_it_came(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[httpx.Request] = []
+    body = 'rep_id,name\r\nada,"Lovelace, Ada"\r\n'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, text=body, headers={"content-type": "text/csv; charset=utf-8"})
+
+    mock_gateway(monkeypatch, handler)
+    for argv in (["leaderboard", "--csv", "--team", "east", "--limit", "3"], ["history", "ada", "--from", "2026-11-01",
+                 "--csv"], ["alerts", "ada", "--csv"], ["outcomes", "--group-by", "team", "--csv"],
+                 ["accounts", "--tier", "strategic", "--csv"], ["content", "--kind", "post", "--csv"]):
+        out = io.StringIO()
+        assert main(argv, stdout=out, env=ENV) == 0
+        assert out.getvalue() == body
+    assert all(r.headers["accept"] == "text/csv" for r in seen)
+    assert [str(r.url.copy_with(scheme="http", host="gw")) for r in seen] == [
+        "http://gw/v1/leaderboard?team_id=east",  # the whole board: --limit is for the listing
+        "http://gw/v1/reps/ada/score/history?from=2026-11-01", "http://gw/v1/reps/ada/alerts",
+        "http://gw/v1/reports/outcomes?group_by=team", "http://gw/v1/accounts?tier=strategic",
+        "http://gw/v1/content?kind=post"]

@@ -295,6 +295,11 @@ PUBLIC_ROUTES = [
     ("post", "/v1/webhooks/{webhook_id}/enable"),
     ("get", "/v1/webhooks/{webhook_id}/deliveries"),
     ("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"),
+    ("post", "/v1/digests/subscriptions"),
+    ("get", "/v1/digests/subscriptions"),
+    ("get", "/v1/digests/subscriptions/{subscription_id}"),
+    ("delete", "/v1/digests/subscriptions/{subscription_id}"),
+    ("post", "/v1/digests/send"),
     ("get", "/asyncapi.json"),
 ]
 

@@ -2,6 +2,7 @@
 // approach of each quadrant; one account's buying centre, research and signals below.
 import { all, api, ApiError, reps } from '../api.js';
 import { empty, fmt, h } from '../dom.js';
+import { csvButton } from '../download.js';
 
 const GRID = [
   ['high', 'small', 'high_status_small_centre'], ['high', 'large', 'high_status_large_centre'],
@@ -60,7 +61,8 @@ export async function accountsView(root, params, { navigate }) {
   const accounts = await all('/v1/accounts', { sort: 'name' });
   root.append(h('div', { class: 'view-head' }, h('div', {}, h('h1', {}, 'Accounts by quadrant'),
     h('div', { class: 'muted' }, 'Customer status (tier) × buying-centre size (active stakeholders); the approach '
-      + 'follows the quadrant (seeds 000 and 001).'))));
+      + 'follows the quadrant (seeds 000 and 001).')),
+    h('div', { class: 'filters' }, csvButton('/v1/accounts', { sort: 'name' }, 'accounts.csv', 'csv-accounts'))));
   if (!accounts.length) {
     root.append(empty('No accounts yet. Post insight.account.upserted events (or load the demo data).'));
     return;

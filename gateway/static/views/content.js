@@ -2,6 +2,7 @@
 import { all, api, reps } from '../api.js';
 import { COLORS, hbars, legend } from '../charts.js';
 import { empty, fmt, h } from '../dom.js';
+import { csvButton } from '../download.js';
 
 const KINDS = ['view', 'like', 'comment', 'share', 'click', 'download'];
 
@@ -44,7 +45,8 @@ export async function contentView(root, params, { navigate }) {
   root.append(h('div', { class: 'view-head' },
     h('div', {}, h('h1', {}, 'Content ranking'), h('div', { class: 'muted' }, 'Ranked by engagement from target '
       + 'stakeholders: a decision maker\'s comment outweighs hundreds of strangers\' views (docs/content.md).')),
-    h('div', { class: 'filters' }, h('label', {}, 'Kind', kind), h('label', {}, 'Owner', owner))));
+    h('div', { class: 'filters' }, h('label', {}, 'Kind', kind), h('label', {}, 'Owner', owner),
+      csvButton('/v1/content', { kind: params.kind, owner: params.owner }, 'content.csv', 'csv-content'))));
   if (!items.length) {
     root.append(empty('No content yet. Post content.* events (published items, shares, engagement).'));
     return;

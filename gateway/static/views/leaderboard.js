@@ -2,6 +2,7 @@
 import { api, teams as teamNames } from '../api.js';
 import { COLORS, hbars, legend } from '../charts.js';
 import { empty, fmt, h, tile, today } from '../dom.js';
+import { csvButton } from '../download.js';
 
 export const PILLARS = ['insight', 'connect', 'engage', 'brand'];
 
@@ -27,7 +28,8 @@ export async function leaderboardView(root, params, { navigate }) {
   root.append(h('div', { class: 'view-head' },
     h('div', {}, h('h1', {}, 'Leaderboard'),
       h('div', { class: 'muted' }, `Social selling score on ${board.date}, over the ${board.window_days} days ending that day`)),
-    h('div', { class: 'filters' }, h('label', {}, 'Team', teamSelect), h('label', {}, 'Day', dateInput))));
+    h('div', { class: 'filters' }, h('label', {}, 'Team', teamSelect), h('label', {}, 'Day', dateInput),
+      csvButton('/v1/leaderboard', { team_id: team || null, date: day }, `leaderboard-${day}.csv`, 'csv-leaderboard'))));
 
   const reps = board.reps;
   if (!reps.length) {

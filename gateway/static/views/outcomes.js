@@ -3,6 +3,7 @@
 import { api, reps, teams } from '../api.js';
 import { COLORS, columns, hbars, legend } from '../charts.js';
 import { empty, fmt, h, tile } from '../dom.js';
+import { csvButton } from '../download.js';
 
 function median(values) {
   const v = values.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
@@ -44,7 +45,9 @@ export async function outcomesView(root, params, { navigate }) {
     h('div', {}, h('h1', {}, 'Outcomes'), h('div', { class: 'muted' }, 'Leads, pipeline and revenue; an opportunity '
       + `is socially influenced when a social touch with its account's stakeholders came within `
       + `${report.attribution_window_days} days before it was created or advanced.`)),
-    h('div', { class: 'filters' }, h('label', {}, 'Group by', by), h('label', {}, 'From', from), h('label', {}, 'To', to))));
+    h('div', { class: 'filters' }, h('label', {}, 'Group by', by), h('label', {}, 'From', from), h('label', {}, 'To', to),
+      csvButton('/v1/reports/outcomes', { group_by: groupBy, from: params.from, to: params.to },
+        `outcomes-by-${groupBy}.csv`, 'csv-outcomes'))));
 
   const key = groupBy === 'rep' ? 'rep_id' : 'team_id';
   const groups = report.groups;

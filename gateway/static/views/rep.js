@@ -3,6 +3,7 @@
 import { api, ApiError, reps, teams } from '../api.js';
 import { COLORS, legend, lines } from '../charts.js';
 import { empty, fmt, h, tile, today } from '../dom.js';
+import { csvButton } from '../download.js';
 import { PILLARS } from './leaderboard.js';
 
 // What each factor counts (docs/scoring.md); the API gives names, values and weights.
@@ -142,12 +143,16 @@ export async function repView(root, params, { navigate }) {
       ...PILLARS.map((p) => ({ name: p, color: COLORS[p], points: series.map((d) => ({ x: d.date, y: d.pillars[p] })) })),
     ], { format: (v) => fmt.num(v, 1), testid: 'trend-chart' }),
   ] : [empty('No history.')];
-  root.append(h('div', { class: 'panel' }, h('h2', {}, `Trend: ${history.from} to ${history.to}`),
+  const path = `/v1/reps/${encodeURIComponent(repId)}`;
+  root.append(h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, `Trend: ${history.from} to ${history.to}`),
+    csvButton(`${path}/score/history`, { from: history.from, to: history.to }, `score-history-${repId}.csv`,
+      'csv-history')),
     legend([['total', COLORS.total], ...PILLARS.map((p) => [p, COLORS[p]])]), trend));
 
   root.append(h('div', { class: 'grid2' },
     h('div', { class: 'panel' }, h('h2', {}, 'Why this score: every factor'), factorTable(score)),
     h('div', {},
-      h('div', { class: 'panel' }, h('h2', {}, `Dark-side alerts (${alerts.alerts.length})`), alertList(alerts.alerts)),
+      h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, `Dark-side alerts (${alerts.alerts.length})`),
+        csvButton(`${path}/alerts`, {}, `alerts-${repId}.csv`, 'csv-alerts')), alertList(alerts.alerts)),
       h('div', { class: 'panel' }, h('h2', {}, 'Network (all time)'), networkPanel(network)))));
 }

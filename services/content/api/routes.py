@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from rapportkit import access
-from rapportkit.contracts.content import ContentDetail, ContentPage, EngagementGiven
+from rapportkit import access, csv_export
+from rapportkit.contracts.content import ContentDetail, ContentListItem, ContentPage, EngagementGiven
 from rapportkit.errors import bad_request
-from rapportkit.pagination import PageDep
+from rapportkit.pagination import PageDep, PageParams
 from rapportkit.params import LinkPathId, PathId
 from rapportkit.web import IdentityDep, SessionDep
 from services.content import queries
@@ -31,17 +32,23 @@ def period(start: date | None, end: date | None) -> Period:
     return Period(start, end)
 
 
-@router.get("/v1/content", response_model=ContentPage)
-def list_content(identity: IdentityDep, session: SessionDep, params: PageDep, rep_id: RepQuery = None,
-                 topic: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+@router.get("/v1/content", response_model=ContentPage, responses=csv_export.CSV_ANSWER)
+def list_content(request: Request, identity: IdentityDep, session: SessionDep, params: PageDep,
+                 rep_id: RepQuery = None, topic: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
                  kind: ContentKind | None = None,
                  owner: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-                 from_: FromQuery = None, to: ToQuery = None) -> dict[str, Any]:
-    """A rep key's list is its own content, shares and engagement; others may name a rep in reach."""
+                 from_: FromQuery = None, to: ToQuery = None) -> dict[str, Any] | Response:
+    """A rep key's list is its own content, shares and engagement; others may name a rep in reach.
+    As CSV, the whole ranking (the ranking is computed whole for any page)."""
     access.require(identity, access.READERS, "read content")
-    return queries.list_content(session, tenant_id=identity.tenant_id, params=params,
-                                rep_id=access.rep_filter(identity, rep_id), topic=topic, kind=kind, owner=owner,
-                                period=period(from_, to))
+    as_csv = csv_export.wants_csv(request)
+    ranked = queries.list_content(session, tenant_id=identity.tenant_id,
+                                  params=PageParams(limit=2**62, offset=0) if as_csv else params,
+                                  rep_id=access.rep_filter(identity, rep_id), topic=topic, kind=kind, owner=owner,
+                                  period=period(from_, to))
+    if as_csv:
+        return csv_export.response(ranked["items"], csv_export.columns(ContentListItem), filename="content.csv")
+    return ranked
 
 
 @router.get("/v1/content/{content_id:path}", response_model=ContentDetail)

@@ -6,16 +6,19 @@ Reads are open to every role of the tenant but `ingest`; settings changes need `
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from rapportkit import access, outbox
+from rapportkit import access, csv_export, outbox
 from rapportkit.contracts.insight import (
     AccountDetail,
     AccountPage,
     AccountQuery,
+    AccountSummary,
     ActionedQuery,
     IcpChanged,
     IcpProfile,
@@ -57,11 +60,21 @@ def parse_since(since: str | None) -> datetime | None:
                                               f"(2026-11-20T09:30:00Z): {exc}") from exc
 
 
-@router.get("/v1/accounts", response_model=AccountPage)
-def list_accounts(identity: IdentityDep, session: SessionDep, params: PageDep, tier: TierQuery = None,
-                  quadrant: QuadrantQuery = None, min_fit: MinFitQuery = None,
-                  sort: SortQuery = "fit") -> dict[str, Any]:
+@router.get("/v1/accounts", response_model=AccountPage, responses=csv_export.CSV_ANSWER)
+def list_accounts(request: Request, identity: IdentityDep, session: SessionDep, params: PageDep,
+                  tier: TierQuery = None, quadrant: QuadrantQuery = None, min_fit: MinFitQuery = None,
+                  sort: SortQuery = "fit") -> dict[str, Any] | Response:
+    """A page of accounts; as CSV every matching account, read in batches while it streams."""
     access.require(identity, access.READERS, "read insight data")
+    if csv_export.wants_csv(request):
+        def every_account() -> Iterator[dict[str, Any]]:
+            offset = 0
+            while batch := queries.list_accounts(session, tenant_id=identity.tenant_id, tiers=tier or [],
+                                                 quadrants=quadrant or [], min_fit=min_fit, sort=sort,
+                                                 limit=csv_export.CHUNK_ROWS, offset=offset)[0]:
+                yield from batch
+                offset += len(batch)
+        return csv_export.response(every_account(), csv_export.columns(AccountSummary), filename="accounts.csv")
     items, total = queries.list_accounts(session, tenant_id=identity.tenant_id, tiers=tier or [],
                                          quadrants=quadrant or [], min_fit=min_fit, sort=sort,
                                          limit=params.limit, offset=params.offset)
