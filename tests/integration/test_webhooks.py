@@ -143,7 +143,7 @@ def test_a_score_update_reaches_the_receiver_signed_and_is_retried_after_a_500(
         assert admin.get(f"/v1/webhooks/{webhook_id}").json()["failing_since"] is None  # the 2xx cleared it
 
 
-def test_a_restart_of_the_gateway_and_the_scoring_worker_during_delivery_loses_no_delivery(
+def test_a_restart_of_every_process_during_delivery_loses_no_delivery(
         stack: Stack, client: httpx.Client, receiver: Receiver) -> None:
     receiver.failing = True  # deliveries stay pending, retried, until the processes are back
     with tenant_admin(stack, client) as admin:
@@ -156,12 +156,13 @@ def test_a_restart_of_the_gateway_and_the_scoring_worker_during_delivery_loses_n
                    what="a first attempt of the first three score updates")
         posted = admin.post("/v1/events", json=[profile_viewed(tenant, r, when=now()) for r in during])
         assert posted.status_code == 202
-    for name in ("gateway", "scoring-worker"):  # SIGKILL: nothing is flushed or committed on the way out
+    every = list(stack.procs)  # the gateway, the four service APIs and their workers
+    for name in every:  # SIGKILL: nothing is flushed or committed on the way out
         stack.kill(name)
     receiver.failing = False
-    for name in ("gateway", "scoring-worker"):
+    for name in every:
         stack.relaunch(name)
-    stack.wait_ready(["gateway", "scoring-worker"], timeout=120)
+    stack.wait_ready(every, timeout=120)
 
     def every_rep() -> set[str] | None:
         with receiver.lock:
