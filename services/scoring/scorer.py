@@ -85,11 +85,20 @@ def alert_rows(tenant_id: str, rep_id: str, score: Score) -> list[dict[str, Any]
 
 def raise_alerts(session: Session, candidates: list[dict[str, Any]]) -> list[Event]:
     """Store the occurrences not raised before (the first found of each wins) in one statement per
-    500; a `scoring.alert.raised` for each of them. (Not `rapportkit.db.insert_many`: its arrays
-    cannot carry the JSON evidence.)"""
+    500; a `scoring.alert.raised` for each of them. A rescored day finds the same occurrences again
+    and again: those already stored are left out first, by one query per tenant whose text does not
+    change (the insert, whose text does, is then rarely needed). (Not `rapportkit.db.insert_many`:
+    its arrays cannot carry the JSON evidence.)"""
     first: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for row in candidates:
         first.setdefault((row["tenant_id"], row["rep_id"], row["kind"], row["occurrence"]), row)
+    for tenant_id in sorted({t for t, _, _, _ in first}):
+        keys = [k for k in first if k[0] == tenant_id]
+        stored = select(AlertRow.rep_id, AlertRow.kind, AlertRow.occurrence)
+        for rep_id, kind, occurrence in session.execute(stored.where(
+                AlertRow.tenant_id == tenant_id, among(session, AlertRow.rep_id, sorted({k[1] for k in keys})),
+                among(session, AlertRow.occurrence, sorted({k[3] for k in keys})))):
+            first.pop((tenant_id, rep_id, kind, occurrence), None)
     rows = list(first.values())
     table, insert = table_of(AlertRow), dialect_insert(session)
     raised: set[tuple[str, str, str, str]] = set()
