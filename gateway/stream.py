@@ -6,10 +6,11 @@ How it works (docs/gateway.md "Event stream"):
 - A background thread of the gateway (`Feeder`) reads the domain topics with a plain Kafka consumer
   that has no consumer group: it is assigned every partition of `STREAMED_TOPICS` and starts at
   their end, so each gateway replica sees every event published after it started. It appends each
-  message to its tenant's ring buffer (the last `BUFFER_PER_TENANT` events, tenant taken from the
-  message key `<tenant>:...`) and hands it to that tenant's connected clients on the event loop
-  (`loop.call_soon_threadsafe`). It also reads `rapport.privacy.v2` (never streamed) to drop from the
-  buffers every event that mentions a person whose erasure was requested (and, for
+  message to its tenant's ring buffer as it came, personal fields sealed (the last
+  `BUFFER_PER_TENANT` events, tenant taken from the message key `<tenant>:...`) and hands it to that
+  tenant's connected clients on the event loop (`loop.call_soon_threadsafe`); a message is opened
+  only when a client is sent it (`stream_hub.open_items`). It also reads `rapport.privacy.v2`
+  (never streamed) to drop from the buffers every event that mentions a person whose erasure was requested (and, for
   `ERASURE_GRACE_SECONDS`, the ones still arriving that were published before the request).
 - Each SSE event is `id: <epoch>-<seq>` and `data: <the CloudEvent as JSON>` (no `event:` field, so a
   browser's `onmessage` gets them all; the CloudEvent `type` is in the data). `<seq>` counts the

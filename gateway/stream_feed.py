@@ -43,6 +43,13 @@ def tenant_of(key: bytes | None, event: Any) -> str | None:
     return tenant if isinstance(tenant, str) else None
 
 
+def _parsed(value: bytes) -> Any:
+    try:
+        return jsonutil.loads(value)
+    except ValueError:
+        return None  # not JSON: nothing in it to read
+
+
 class Feeder:
     """The thread that reads the topics (no consumer group) into the hub."""
 
@@ -110,25 +117,25 @@ class Feeder:
                 consumer.seek_to_beginning(tp)
 
     def feed(self, records: list[Any]) -> None:
-        """Hand the records' events, opened (rapportkit.sealing: the stream serves authorised callers
-        cleartext), to the hub; a privacy request purges the person from it instead."""
-        values: list[tuple[Any, Any]] = []
+        """Hand the records' values to the hub as they came, personal fields sealed (the hub opens
+        them only for a connected client: gateway/stream_hub.py); a privacy request, opened here,
+        purges the person from it instead (before this poll's events are buffered, so that they are
+        checked too)."""
+        streamed: list[tuple[str, bytes]] = []
+        requests: list[Any] = []
         for record in records:
             received_counter.labels(record.topic).inc()
             if record.value is None:
                 continue
-            try:
-                values.append((record, jsonutil.loads(record.value)))
-            except ValueError:
-                values.append((record, None))  # not JSON: nothing sealed in it, passed on as it came
-        streamed: list[tuple[str, bytes]] = []
-        for (record, _), event in zip(values, open_each([v for _, v in values], keyring.default()), strict=True):
+            if record.topic == PRIVACY_TOPIC:
+                requests.append(_parsed(record.value))
+            elif tenant := tenant_of(record.key, None) or tenant_of(None, _parsed(record.value)):
+                streamed.append((tenant, record.value))
+        for event in open_each(requests, keyring.default()) if requests else ():
             if isinstance(event, SealBroken):
-                log.warning("an event whose seal does not open ignored by the stream")
-            elif record.topic == PRIVACY_TOPIC:
+                log.warning("a privacy event whose seal does not open ignored by the stream")
+            else:
                 self._privacy(event)
-            elif tenant := tenant_of(record.key, event):
-                streamed.append((tenant, record.value if event is None else jsonutil.dumps(event)))
         if streamed:
             self.hub.publish(streamed)
 

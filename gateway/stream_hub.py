@@ -17,11 +17,12 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from rapportkit import access, jsonutil
-from rapportkit.catalog import EVENT_TYPES
+from rapportkit import access, jsonutil, keyring
+from rapportkit.catalog import EVENT_TYPES, SEALED_ATTRIBUTE
 from rapportkit.errors import ApiError
 from rapportkit.identity import Identity
 from rapportkit.privacy import mentions
+from rapportkit.sealing import SealBroken, open_each
 
 log = logging.getLogger(__name__)
 
@@ -85,28 +86,66 @@ def type_matches(event_type: str, patterns: tuple[str, ...] | None) -> bool:
 
 @dataclass
 class Item:
-    """One buffered message: its value as read, parsed on first use."""
+    """One buffered message: its value as read from the topic, personal fields sealed. It is opened
+    (rapportkit.sealing, with the keyring) only when a client is sent it or an erasure purge has to
+    read it (`open_items`, a batch at a time), so a tenant without a connected client costs nothing
+    but the bytes."""
 
     seq: int
     raw: bytes
     _event: dict[str, Any] | None = None
-    _parsed: bool = False
+    _text: str | None = None
+    _opened: bool = False
+
+    @property
+    def opened(self) -> bool:
+        return self._opened
 
     def event(self) -> dict[str, Any] | None:
-        if not self._parsed:
-            try:
-                value = jsonutil.loads(self.raw)
-                if isinstance(value, dict) and isinstance(value.get("type"), str):
-                    self._event = value
-            except ValueError:
-                pass
-            self._parsed = True
+        """The event opened (None when it is not an event, or its seal does not open)."""
+        if not self._opened:
+            open_items([self])
         return self._event
 
+    def text(self) -> str | None:
+        """The opened event as JSON, serialised once for every client that is sent it."""
+        if self._text is None and (event := self.event()) is not None:
+            self._text = jsonutil.dumps(event).decode()
+        return self._text
+
     def mentions(self, needles: list[str]) -> bool:
-        event = self.event()
-        text = jsonutil.dumps(event).decode() if event is not None else self.raw.decode(errors="replace")
-        return mentions(text, needles) or mentions(self.raw.decode(errors="replace"), needles)
+        text = self.text()
+        raw = self.raw.decode(errors="replace")
+        return mentions(text if text is not None else raw, needles) or mentions(raw, needles)
+
+
+def open_items(items: Iterable[Item]) -> None:
+    """Open the items not opened yet, their keys fetched once for the batch (rapportkit.sealing):
+    the stream serves authorised callers cleartext. A seal that does not open leaves the item empty,
+    and it is never sent."""
+    todo = [item for item in items if not item.opened]
+    if not todo:
+        return
+    values: list[Any] = []
+    for item in todo:
+        try:
+            values.append(jsonutil.loads(item.raw))
+        except ValueError:
+            values.append(None)
+    sealed = any(isinstance(v, dict) and SEALED_ATTRIBUTE in v for v in values)
+    for item, result in zip(todo, open_each(values, keyring.default()) if sealed else values, strict=True):
+        if isinstance(result, SealBroken):
+            log.warning("an event whose seal does not open ignored by the stream")
+        elif isinstance(result, dict) and isinstance(result.get("type"), str):
+            item._event = result
+        item._opened = True
+
+
+async def opened(items: list[Item]) -> list[Item]:
+    """`items`, opened off the event loop (the keyring is a database) when some are not yet."""
+    if any(not item.opened for item in items):
+        await asyncio.to_thread(open_items, items)
+    return items
 
 
 CLOSED = "closed"
@@ -169,25 +208,30 @@ class Hub:
         self.closed = False
 
     def publish(self, records: Iterable[tuple[str, bytes]]) -> None:
-        """Append (tenant, value) pairs in order and hand them to the tenants' clients."""
+        """Append (tenant, value) pairs in order and hand them to the tenants' clients. Values stay
+        sealed; only those of a tenant with an erasure under way are opened here, to be checked."""
+        items = [(tenant, Item(0, raw)) for tenant, raw in records]
+        with self._lock:
+            erasing = set(self._erasing)
+        if erasing:
+            open_items(item for tenant, item in items if tenant in erasing)
         fresh: dict[str, list[Item]] = {}
         with self._lock:
-            for tenant, raw in records:
-                if tenant in self._erasing and self._erased(tenant, Item(0, raw)):
+            for tenant, item in items:
+                if tenant in self._erasing and self._erased(tenant, item):
                     continue
                 seq = self._seq.get(tenant, 0) + 1
-                self._seq[tenant] = seq
+                self._seq[tenant] = item.seq = seq
                 ring = self._rings.get(tenant)
                 if ring is None:
                     ring = self._rings[tenant] = deque(maxlen=self.buffer_size)
                 if len(ring) == self.buffer_size:
                     self._evicted_upto[tenant] = ring[0].seq
-                item = Item(seq, raw)
                 ring.append(item)
                 fresh.setdefault(tenant, []).append(item)
             targets = [(sub, fresh[t]) for t in fresh for sub in self._subs.get(t, ())]
-        for sub, items in targets:
-            sub.offer(items)
+        for sub, subscribed in targets:
+            sub.offer(subscribed)
 
     def subscribe(self, tenant: str, after: tuple[str, int] | None, sub: Subscriber) -> Backlog:
         """Register `sub` for the tenant's new events; returns the buffered events after `after`."""
@@ -226,11 +270,16 @@ class Hub:
 
     def purge(self, tenant: str, needles: list[str]) -> int:
         """Drop the tenant's buffered events that mention a person (privacy erasure), and keep
-        dropping new ones for `ERASURE_GRACE_SECONDS`."""
+        dropping new ones for `ERASURE_GRACE_SECONDS`. The buffered events are opened to be read
+        (outside the lock: the keyring is a database); those published meanwhile are checked by
+        `publish`, the erasure being registered first."""
         if not needles:
             return 0
         with self._lock:
             self._erasing.setdefault(tenant, []).append((time.monotonic() + ERASURE_GRACE_SECONDS, needles))
+            buffered = list(self._rings.get(tenant, ()))
+        open_items(buffered)
+        with self._lock:
             ring = self._rings.get(tenant)
             if not ring:
                 return 0
@@ -290,7 +339,7 @@ class View:
         rep = data.get("rep_id")
         if self.reps is not None and rep is not None and rep not in self.reps:
             return None
-        return f"id: {epoch}-{item.seq}\ndata: {jsonutil.dumps(event).decode()}\n\n"
+        return f"id: {epoch}-{item.seq}\ndata: {item.text()}\n\n"
 
 
 def view_for(caller: Identity, patterns: tuple[str, ...] | None) -> View:
@@ -310,7 +359,7 @@ async def sse(hub: Hub, view: View, after: tuple[str, int] | None, *,
         yield f": rapport event stream {hub.epoch}\nretry: {RETRY_MS}\n\n"
         if backlog.gap:
             yield f"event: gap\ndata: {jsonutil.dumps({'reason': backlog.gap}).decode()}\n\n"
-        frames = [f for f in (view.frame(hub.epoch, i) for i in backlog.items) if f]
+        frames = [f for f in (view.frame(hub.epoch, i) for i in await opened(backlog.items)) if f]
         if frames:
             yield "".join(frames)
         while sub.ended is None:
@@ -321,11 +370,8 @@ async def sse(hub: Hub, view: View, after: tuple[str, int] | None, *,
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
-            frames = []
-            while sub.pending and len(frames) < 500:
-                frame = view.frame(hub.epoch, sub.pending.popleft())
-                if frame:
-                    frames.append(frame)
+            batch = [sub.pending.popleft() for _ in range(min(500, len(sub.pending)))]
+            frames = [f for f in (view.frame(hub.epoch, i) for i in await opened(batch)) if f]
             if frames:
                 yield "".join(frames)
     finally:

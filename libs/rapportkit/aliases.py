@@ -24,7 +24,7 @@ from typing import Any, cast
 from sqlalchemy import Boolean, Index, String, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from rapportkit.db import insert_many, table_of
+from rapportkit.db import among, insert_many, table_of
 from rapportkit.envelope import Event
 from rapportkit.ingest import batch_of
 from rapportkit.people import is_weak, strong_key, weak_keys
@@ -75,8 +75,8 @@ def learn(session: Session, model: type[PersonAliasColumns],
             by_tenant.setdefault(tenant, []).append(weak)
         known: dict[tuple[str, str], PersonAliasColumns] = {}
         for tenant, weaks in by_tenant.items():
-            for stored in session.scalars(select(model).where(model.tenant_id == tenant, model.weak_key.in_(weaks))
-                                          .with_for_update()):
+            for stored in session.scalars(select(model).where(
+                    model.tenant_id == tenant, among(session, model.weak_key, weaks)).with_for_update()):
                 known[(stored.tenant_id, stored.weak_key)] = stored
         new: list[dict[str, Any]] = []
         for key in chunk:
@@ -115,7 +115,7 @@ def resolve(session: Session, model: type[PersonAliasColumns], tenant_id: str, k
     found: dict[str, str] = {}
     for start in range(0, len(weaks), 500):
         found.update((weak, strong) for weak, strong in session.execute(select(model.weak_key, model.strong_key).where(
-            model.tenant_id == tenant_id, model.weak_key.in_(weaks[start:start + 500]))) if strong)
+            model.tenant_id == tenant_id, among(session, model.weak_key, weaks[start:start + 500]))) if strong)
     return found
 
 
@@ -126,5 +126,5 @@ def weak_of(session: Session, model: type[PersonAliasColumns], tenant_id: str, s
     found: dict[str, str] = {}
     for start in range(0, len(keys), 500):
         found.update((weak, strong) for weak, strong in session.execute(select(model.weak_key, model.strong_key).where(
-            model.tenant_id == tenant_id, model.strong_key.in_(keys[start:start + 500]))) if strong)
+            model.tenant_id == tenant_id, among(session, model.strong_key, keys[start:start + 500]))) if strong)
     return found

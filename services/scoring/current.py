@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil
-from rapportkit.db import dialect_insert, table_of, utc
+from rapportkit.db import among, dialect_insert, table_of, utc
 from services.scoring.board import Entry
 from services.scoring.model import FORMULA_VERSION, FactorValue, Score
 from services.scoring.models import BoardRow, CurrentScoreRow, RepVersionRow, TenantVersionRow
@@ -72,7 +72,9 @@ def tenant_alive(session: Session, tenant_id: str) -> bool:
 def keep(session: Session, tenant_id: str, scores: Mapping[str, Score], stamp: Versions,
          settings: ScoringSettings) -> None:
     """Upsert the rows of `scores` (rep → today's score), unless a row computed from later facts
-    is already there (two scorers side by side cannot put an older score back)."""
+    is already there (two scorers side by side cannot put an older score back). One statement of
+    one row, executed for many (its text never changes: compiled and parsed once per process, where
+    a VALUES list was compiled and parsed anew for every batch)."""
     if not scores:
         return
     digest = settings_digest(settings)
@@ -82,13 +84,12 @@ def keep(session: Session, tenant_id: str, scores: Mapping[str, Score], stamp: V
              "context_version": stamp.context_version, "settings_digest": digest,
              "formula_version": s.formula_version} for rep, s in sorted(scores.items())]
     table = table_of(CurrentScoreRow)
-    for start in range(0, len(rows), 500):
-        stmt = insert(table).values(rows[start:start + 500])
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "rep_id"],
-            set_={c: stmt.excluded[c] for c in ("day", "total", "pillars", "factors", "version", "context_version",
-                                                "settings_digest", "formula_version")},
-            where=table.c.version <= stmt.excluded.version))
+    stmt = insert(table)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "rep_id"],
+        set_={c: stmt.excluded[c] for c in ("day", "total", "pillars", "factors", "version", "context_version",
+                                            "settings_digest", "formula_version")},
+        where=table.c.version <= stmt.excluded.version), rows)
 
 
 def score_reps(session: Session, tenant_id: str, reps: Iterable[str], day: date,
@@ -104,7 +105,7 @@ def drop(session: Session, tenant_id: str, reps: Iterable[str]) -> None:
     gone = sorted(set(reps))
     for start in range(0, len(gone), 500):
         session.execute(delete(CurrentScoreRow).where(CurrentScoreRow.tenant_id == tenant_id,
-                                                      CurrentScoreRow.rep_id.in_(gone[start:start + 500])))
+                                                      among(session, CurrentScoreRow.rep_id, gone[start:start + 500])))
 
 
 def finish_build(session: Session, tenant_id: str, day: date, stamp: Versions, settings: ScoringSettings) -> None:

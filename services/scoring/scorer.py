@@ -48,20 +48,23 @@ def _digest(value: object) -> str:
     return hashlib.sha1(jsonutil.dumps(value)).hexdigest()
 
 
-def publish_score(tenant_id: str, rep_id: str, score: Score, row: ScoreRow | None,
-                  session: Session) -> Event | None:
-    """The `scoring.score.updated` of the day when its score differs from the last published (`row`,
-    updated or added here), else None."""
-    if row is not None and row.total == score.total and row.pillars == score.pillars:
+def publish_score(tenant_id: str, rep_id: str, score: Score, last: tuple[float, Any] | None) -> Event | None:
+    """The `scoring.score.updated` of the day when its score differs from the last published (`last`:
+    its total and pillars), else None."""
+    if last is not None and last == (score.total, score.pillars):
         return None
-    if row is None:
-        row = ScoreRow(tenant_id=tenant_id, rep_id=rep_id, day=score.day)
-        session.add(row)
-    row.total, row.pillars = score.total, score.pillars
     data = score_event_data(rep_id, score)
     return new_event(type="rapport.scoring.score.updated", tenant_id=tenant_id, source=SOURCE,
                      id=f"score-{_digest([tenant_id, data])[:32]}", data=data,
                      time=datetime.combine(score.day, datetime.max.time(), tzinfo=UTC))
+
+
+def remember_published(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Record the scores just published (`score` rows): one upsert of one row executed for many."""
+    if rows:
+        stmt = dialect_insert(session)(table_of(ScoreRow))
+        session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id", "day"], set_={
+            "total": stmt.excluded.total, "pillars": stmt.excluded.pillars}), rows)
 
 
 def occurrence_day(evidence: dict[str, Any], scored: date) -> date:
@@ -85,11 +88,20 @@ def alert_rows(tenant_id: str, rep_id: str, score: Score) -> list[dict[str, Any]
 
 def raise_alerts(session: Session, candidates: list[dict[str, Any]]) -> list[Event]:
     """Store the occurrences not raised before (the first found of each wins) in one statement per
-    500; a `scoring.alert.raised` for each of them. (Not `rapportkit.db.insert_many`: its arrays
-    cannot carry the JSON evidence.)"""
+    500; a `scoring.alert.raised` for each of them. A rescored day finds the same occurrences again
+    and again: those already stored are left out first, by one query per tenant whose text does not
+    change (the insert, whose text does, is then rarely needed). (Not `rapportkit.db.insert_many`:
+    its arrays cannot carry the JSON evidence.)"""
     first: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for row in candidates:
         first.setdefault((row["tenant_id"], row["rep_id"], row["kind"], row["occurrence"]), row)
+    for tenant_id in sorted({t for t, _, _, _ in first}):
+        keys = [k for k in first if k[0] == tenant_id]
+        stored = select(AlertRow.rep_id, AlertRow.kind, AlertRow.occurrence)
+        for rep_id, kind, occurrence in session.execute(stored.where(
+                AlertRow.tenant_id == tenant_id, among(session, AlertRow.rep_id, sorted({k[1] for k in keys})),
+                among(session, AlertRow.occurrence, sorted({k[3] for k in keys})))):
+            first.pop((tenant_id, rep_id, kind, occurrence), None)
     rows = list(first.values())
     table, insert = table_of(AlertRow), dialect_insert(session)
     raised: set[tuple[str, str, str, str]] = set()
@@ -122,9 +134,11 @@ def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], t
     first = min(days[0] for days in wanted.values()) - timedelta(days=window - 1)
     facts = tenant_facts(session, tenant_id, first, max(days[-1] for days in wanted.values()), wanted)
     source = context_source(session, tenant_id, {rep: facts.get(rep, []) for rep in wanted})
-    published = {(row.rep_id, row.day): row for row in session.scalars(select(ScoreRow).where(
-        ScoreRow.tenant_id == tenant_id, among(session, ScoreRow.rep_id, sorted(wanted)),
-        among(session, ScoreRow.day, sorted({d for days in dirty.values() for d in days}))))}
+    published = {(rep, day): (total, pillars) for rep, day, total, pillars in session.execute(
+        select(ScoreRow.rep_id, ScoreRow.day, ScoreRow.total, ScoreRow.pillars).where(
+            ScoreRow.tenant_id == tenant_id, among(session, ScoreRow.rep_id, sorted(wanted)),
+            among(session, ScoreRow.day, sorted({d for days in dirty.values() for d in days}))))}
+    changed: list[dict[str, Any]] = []
     events: list[Event] = []
     alerts: list[dict[str, Any]] = []
     kept: dict[str, Score] = {}
@@ -135,14 +149,18 @@ def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], t
             in_view = in_window(mine, day, window)
             score = compute(mine, source.for_rep(rep, in_view), day, settings)
             if day in dirty[rep]:
-                event = publish_score(tenant_id, rep, score, published.get((rep, day)), session)
-                events.extend([event] if event else [])
+                event = publish_score(tenant_id, rep, score, published.get((rep, day)))
+                if event is not None:
+                    events.append(event)
+                    changed.append({"tenant_id": tenant_id, "rep_id": rep, "day": day, "total": score.total,
+                                    "pillars": score.pillars})
                 alerts.extend(alert_rows(tenant_id, rep, score))
             if day == today:
                 if in_view:
                     kept[rep] = score
                 else:
                     gone.append(rep)
+    remember_published(session, changed)
     outbox.add_many(session, events + raise_alerts(session, alerts))
     current.keep(session, tenant_id, kept, stamp, settings)
     current.drop(session, tenant_id, gone)

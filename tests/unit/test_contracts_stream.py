@@ -264,20 +264,34 @@ def test_the_route_refuses_ingest_keys_bad_parameters_and_a_stopped_stream() -> 
         assert stopped.status_code == 503 and stopped.headers["retry-after"] == "5"
 
 
-def test_the_feeder_streams_sealed_events_opened_and_purges_on_a_sealed_request() -> None:
-    """On the topics events travel sealed (rapportkit.sealing): the stream serves them opened, and a
-    sealed erasure request still purges the person."""
+def test_the_feeder_buffers_events_sealed_a_client_gets_them_opened_and_a_sealed_request_purges() -> None:
+    """On the topics events travel sealed (rapportkit.sealing): the buffers keep them so, and open
+    them only for a client they are sent to (a tenant without one costs no keyring read); a sealed
+    erasure request still purges the person from what is buffered, opened or not."""
     hub = Hub(epoch="e1")
     feeder = Feeder(hub, bootstrap="unused:9092")
     grace = {"profile_url": "https://www.linkedin.com/in/grace-stream/", "name": "Grace Stream"}
-    viewed, request = seal_events([
+    alan = {"profile_url": "https://www.linkedin.com/in/alan-stream/", "name": "Alan Stream"}
+    viewed, other, request = seal_events([
         event("insight.profile.viewed", rep_id="r1", person=grace),
+        event("insight.profile.viewed", rep_id="r1", person=alan),
         event("privacy.erasure.requested", request_id="er-9", person={"profile_url": grace["profile_url"]})],
         keyring.default())
     assert b"grace" not in jsonutil.dumps(viewed).lower()
     feeder.feed([Record("rapport.insight.v2", b"acme:r1", viewed),
                  Record("rapport.insight.v2", b"acme:r2", score("r2"))])
-    served = [i.event() or {} for i in hub._rings["acme"]]
-    assert served[0]["data"]["person"] == grace and SEALED_ATTRIBUTE not in served[0]
+    buffered = list(hub._rings["acme"])
+    assert not any(i.opened for i in buffered) and b"grace" not in buffered[0].raw.lower()  # no client
     feeder.feed([Record("rapport.privacy.v2", b"acme:er-9", request)])
-    assert [(i.event() or {})["type"] for i in hub._rings["acme"]] == ["rapport.scoring.score.updated"]
+    assert [i.seq for i in hub._rings["acme"]] == [2]  # the sealed event of the person is gone
+    feeder.feed([Record("rapport.insight.v2", b"acme:r1", other)])  # opened: checked, an erasure is under way
+
+    async def run() -> list[dict[str, str]]:
+        body = sse(hub, View("acme", None), ("another-epoch", 0))
+        got = await collect(body, 3)  # the gap (another epoch), then the buffered events
+        await body.aclose()  # type: ignore[attr-defined]
+        return got
+
+    sent = [jsonutil.loads(f["data"]) for f in asyncio.run(run()) if "id" in f]
+    assert [e["type"] for e in sent] == ["rapport.scoring.score.updated", "rapport.insight.profile.viewed"]
+    assert sent[1]["data"]["person"] == alan and SEALED_ATTRIBUTE not in sent[1]

@@ -95,3 +95,29 @@ def test_forget_tenant_destroys_every_key_and_the_secret(ring: Keyring) -> None:
     with ring.sessions() as session:
         assert session.get(TenantSecret, "acme") is None
     assert ring.keys_by_id([("globex", acme["a"].key_id)]) == {}  # a key id under the wrong tenant: nothing
+
+
+def test_a_process_cache_serves_keys_until_another_process_destroys_them(tmp_path: Path) -> None:
+    """Two processes over one keyring (two `Keyring`s, each with its own cache): a batch after the
+    first reads only the generation; once one process destroys a key, the other's next batch no
+    longer finds it, for opening (`keys_by_id`) as for sealing (`keys_for`)."""
+    url = f"sqlite:///{tmp_path / 'keyring.db'}"
+    gateway, worker = Keyring(url), Keyring(url)
+    gateway.upgrade()
+    try:
+        keys = gateway.keys_for("acme", ["linkedin.com/in/ada", "linkedin.com/in/bob"])
+        ada, bob = ("acme", keys["linkedin.com/in/ada"].key_id), ("acme", keys["linkedin.com/in/bob"].key_id)
+        assert set(worker.keys_by_id([ada, bob])) == {ada, bob}
+        assert worker.keys_for("acme", ["linkedin.com/in/ada"])["linkedin.com/in/ada"].key_id == ada[1]
+        seen = statements(worker)
+        assert set(worker.keys_by_id([ada, bob])) == {ada, bob}
+        assert worker.keys_for("acme", ["linkedin.com/in/ada"])["linkedin.com/in/ada"].key_id == ada[1]
+        assert len(seen) == 2 and all("keyring_generation" in s for s in seen)  # the generation, once a batch
+        assert gateway.forget("acme", ["linkedin.com/in/ada"]) == 1
+        assert set(worker.keys_by_id([ada, bob])) == {bob}  # the next batch: gone
+        assert worker.keys_for("acme", ["linkedin.com/in/ada"])["linkedin.com/in/ada"].key_id != ada[1]
+        assert gateway.forget_tenant("acme") == 2
+        assert worker.keys_by_id([bob]) == {}
+    finally:
+        gateway.close()
+        worker.close()
