@@ -7,7 +7,8 @@ between reads the poll again and stages nothing twice (one row per subscription 
 event is lost and none is delivered twice by the dispatcher itself. The value is stored as it
 travelled, sealed; the sender opens it when it sends.
 
-Topics: the streamed ones (the directory and the domain topics, never privacy). A message whose key
+Topics: the streamed ones (the directory and the domain topics, never privacy). Only the messages of
+tenants with an active subscription are parsed (a key names its tenant). A message whose key
 names another tenant than its event, or that is not an event at all, is passed over (the domain
 services dead-letter what is malformed).
 """
@@ -56,13 +57,20 @@ class Dispatcher(ConsumerLoop):
     """The consumer loop, staging deliveries instead of calling handlers."""
 
     def process(self, messages: list[Message]) -> None:
-        events = [e for e in (published(m) for m in messages) if e is not None]
         attempt = 0
-        while events:  # the offsets are not committed until the rows are: retry while the database is away
+        while messages:  # the offsets are not committed until the rows are: retry while the database is away
             try:
-                with read_session(self.session_factory) as session:  # most polls concern nobody: no write
-                    wanted = store.subscribed(session, sorted({e.tenant_id for e in events}))
-                events = [e for e in events if e.tenant_id in wanted]
+                # most polls concern nobody: parse only the messages of tenants that subscribe (a
+                # key names its tenant; a message without such a key is parsed to learn it)
+                unkeyed = [e for e in (published(m) for m in messages if tenant_of(m.key, None) is None) if e]
+                candidates = {tenant_of(m.key, None) for m in messages} | {e.tenant_id for e in unkeyed}
+                candidates.discard(None)
+                if not candidates:
+                    return
+                with read_session(self.session_factory) as session:
+                    wanted = store.subscribed(session, sorted(t for t in candidates if t is not None))
+                keyed = (published(m) for m in messages if tenant_of(m.key, None) in wanted)
+                events = [e for e in (*keyed, *unkeyed) if e is not None and e.tenant_id in wanted]
                 if not events:
                     return
                 with unit_of_work(self.session_factory) as session:
