@@ -104,10 +104,10 @@ def load_facts(session: Session, tenant_id: str, keymap: dict[str, str]) -> dict
             counts[0] += int(sent or 0)
             counts[1] += int(got or 0)
             pair.touch(last)
-        for rep, key, booked, held in session.execute(
+        for rep, met, booked, held in session.execute(
                 select(MeetingRow.rep_id, MeetingRow.person_key, MeetingRow.booked_at, MeetingRow.held_at)
                 .where(MeetingRow.tenant_id == tenant_id, MeetingRow.person_key.in_(chunk))):
-            pair = pairs[(rep, keymap[key])]
+            pair = pairs[(rep, keymap[str(met)])]  # the person is one of the chunk's keys, never NULL
             pair.meetings_held += held is not None
             pair.touch(booked, held)
         for rep, key, count, last in session.execute(
@@ -178,8 +178,8 @@ def person_relationships(session: Session, identity: Identity, *, profile_url: s
     """`GET /v1/people/relationships?profile_url=…` (or `email=…`): who on the team knows the person."""
     if (profile_url is None) == (email is None):
         raise bad_request(["query", "profile_url"], "give the person's profile_url or email (one of them)")
-    loc, given = (["query", "profile_url"], {"profile_url": profile_url}) if profile_url else (
-        ["query", "email"], {"email": email})
+    loc: list[str | int] = ["query", "profile_url"] if profile_url else ["query", "email"]
+    given = {"profile_url": profile_url} if profile_url else {"email": email}
     try:
         key = person_key(given)
     except ValueError as exc:
