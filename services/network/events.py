@@ -51,7 +51,7 @@ def stakeholder_changed(session: Session, event: Event) -> None:
     if identified and (row.identified_at is None or at >= utc(row.identified_at)):
         # the latest identification describes the person, even when a later departure deactivated them
         row.person_key = person_key_or_none(data["person"])
-        aliases.learn(session, PersonAliasRow, [(event["tenantid"], data["person"])])
+        aliases.learn_at_commit(session, PersonAliasRow, event["tenantid"], data["person"])
         row.role, row.seniority = data["role"], data.get("seniority")
         row.person = data["person"]
         row.identified_at = at
@@ -65,7 +65,7 @@ def engagement_recorded(session: Session, event: Event) -> None:
     key = person_key_or_none(data.get("person"))
     if key is None:
         return
-    aliases.learn(session, PersonAliasRow, [(event["tenantid"], data["person"])])
+    aliases.learn_at_commit(session, PersonAliasRow, event["tenantid"], data["person"])
     session.add(EngagementRow(tenant_id=event["tenantid"], event_id=event["id"], rep_id=data["rep_id"],
                               person_key=key, kind=data["kind"], at=parse_time(event["time"])))
 
