@@ -14,7 +14,7 @@ function cell(rel) {
   if (rel.strength === null) return h('td', { class: 'rel-known', title: 'knows them (strength not shown to you)' }, 'knows');
   const title = rel.factors.map((f) => `${fmt.label(f.factor)} ${f.contribution >= 0 ? '+' : ''}${fmt.num(f.contribution, 4)}`)
     .join(' · ');
-  return h('td', { class: 'rel-strength', 'data-strength': rel.strength,
+  return h('td', { class: `rel-strength${rel.strength < 0.45 ? ' faint' : ''}`, 'data-strength': rel.strength,
     background: `rgba(37, 99, 235, ${(0.12 + 0.88 * rel.strength).toFixed(2)})`, title },
   fmt.num(rel.strength, 2));
 }
