@@ -134,25 +134,30 @@ def load_network(network_url: str, progress: Callable[[str], None]) -> None:
                 who = people[s * 3 % PEOPLE]
                 copy.write_row((TENANT, f"st-{s}", f"acc-{s % ACCOUNTS}", who, ROLES[s % len(ROLES)], s % 25 != 0,
                                 changed, changed, json.dumps({"profile_url": f"https://{who}", "name": f"P {s}"})))
-        with (cur.copy("COPY network_message (tenant_id, event_id, rep_id, conversation_id, person_key, outbound, "
-                       "channel, at, length, is_pitch) FROM STDIN") as messages,
-              cur.copy("COPY network_meeting (tenant_id, meeting_id, rep_id, kind, person_key, booked_at, held_at, "
-                       "updated_at) FROM STDIN") as meetings,
-              cur.copy("COPY network_engagement (tenant_id, event_id, rep_id, person_key, kind, at) FROM STDIN")
-              as engagements):
+        meetings: list[tuple[Any, ...]] = []
+        engagements: list[tuple[Any, ...]] = []
+        # one COPY at a time on a connection: messages stream, the smaller tables are kept for after
+        with cur.copy("COPY network_message (tenant_id, event_id, rep_id, conversation_id, person_key, outbound, "
+                      "channel, at, length, is_pitch) FROM STDIN") as copy:
             for n, (_, rep, kind, at, person, _, ref, flag, detail, event_id) in enumerate(_facts(rng, people), 1):
                 if kind in ("msg_out", "msg_in"):
-                    messages.write_row((TENANT, event_id, rep, ref, person, kind == "msg_out", "linkedin", at, 80,
-                                        flag))
+                    copy.write_row((TENANT, event_id, rep, ref, person, kind == "msg_out", "linkedin", at, 80, flag))
                 elif kind == "meeting_booked":
-                    meetings.write_row((TENANT, event_id, rep, "video", person, at, at if n % 2 else None, at))
+                    meetings.append((TENANT, event_id, rep, "video", person, at, at if n % 2 else None, at))
                 elif kind == "engagement_received":
-                    engagements.write_row((TENANT, event_id, rep, person, detail, at))
+                    engagements.append((TENANT, event_id, rep, person, detail, at))
                 elif kind in ("conn_request_out", "conn_accepted"):
                     first, accepted = connections.get((rep, person), (at, None))
                     connections[(rep, person)] = (min(first, at), at if kind == "conn_accepted" else accepted)
                 if n % 250_000 == 0:
                     progress(f"  {n:>9,} of {EVENTS:,} events loaded into network")
+        with cur.copy("COPY network_meeting (tenant_id, meeting_id, rep_id, kind, person_key, booked_at, held_at, "
+                      "updated_at) FROM STDIN") as copy:
+            for row in meetings:
+                copy.write_row(row)
+        with cur.copy("COPY network_engagement (tenant_id, event_id, rep_id, person_key, kind, at) FROM STDIN") as copy:
+            for row in engagements:
+                copy.write_row(row)
         with cur.copy("COPY network_connection (tenant_id, rep_id, person_key, status, direction, first_requested_at, "
                       "last_requested_at, accepted_at) FROM STDIN") as copy:
             for (rep, person), (first, accepted) in connections.items():
