@@ -55,8 +55,7 @@ def person_keys(session: Session, tenant_id: str, keys: Iterable[str]) -> dict[s
     resolved = aliases.resolve(session, PersonAliasRow, tenant_id, keys)
     found = {key: resolved.get(key, key) for key in keys}
     canonical = set(found.values())
-    found.update({weak: strong for weak, strong in aliases.weak_of(session, PersonAliasRow, tenant_id, canonical)
-                  .items()})
+    found.update(aliases.weak_of(session, PersonAliasRow, tenant_id, canonical))
     found.update({key: key for key in canonical})
     return found
 
