@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import DateTime, Integer, String, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from rapportkit import access, aliases
@@ -80,42 +80,52 @@ class _Pair:
                        last_touch=self.last_touch)
 
 
+def _facts_query(tenant_id: str, chunk: list[str]) -> Any:
+    """One statement for the four kinds of facts (a round trip each would be most of a map's time):
+    rows of (kind, rep, person key, conversation, n, m, t1, t2, t3, t4)."""
+    null_time, null_text = null().cast(DateTime(timezone=True)), null().cast(String)
+    zero = literal(0, Integer)
+    connections = select(
+        literal("connection"), ConnectionRow.rep_id, ConnectionRow.person_key, null_text,
+        case((ConnectionRow.status == "accepted", 1), else_=0), zero, ConnectionRow.accepted_at,
+        ConnectionRow.last_requested_at, ConnectionRow.declined_at, ConnectionRow.withdrawn_at,
+    ).where(ConnectionRow.tenant_id == tenant_id, ConnectionRow.person_key.in_(chunk))
+    messages = select(
+        literal("message"), MessageRow.rep_id, MessageRow.person_key, MessageRow.conversation_id,
+        func.sum(case((MessageRow.outbound, 1), else_=0)), func.sum(case((MessageRow.outbound, 0), else_=1)),
+        func.max(MessageRow.at), null_time, null_time, null_time,
+    ).where(MessageRow.tenant_id == tenant_id, MessageRow.person_key.in_(chunk)).group_by(
+        MessageRow.rep_id, MessageRow.person_key, MessageRow.conversation_id)
+    meetings = select(
+        literal("meeting"), MeetingRow.rep_id, MeetingRow.person_key, null_text,
+        case((MeetingRow.held_at.is_not(None), 1), else_=0), zero, MeetingRow.booked_at, MeetingRow.held_at,
+        null_time, null_time,
+    ).where(MeetingRow.tenant_id == tenant_id, MeetingRow.person_key.in_(chunk))
+    engagements = select(
+        literal("engagement"), EngagementRow.rep_id, EngagementRow.person_key, null_text, func.count(), zero,
+        func.max(EngagementRow.at), null_time, null_time, null_time,
+    ).where(EngagementRow.tenant_id == tenant_id, EngagementRow.person_key.in_(chunk)).group_by(
+        EngagementRow.rep_id, EngagementRow.person_key)
+    return union_all(connections, messages, meetings, engagements)
+
+
 def load_facts(session: Session, tenant_id: str, keymap: dict[str, str]) -> dict[tuple[str, str], S.Facts]:
     """(rep, person) → what the rep has with the person, for every person of `keymap`."""
     pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
     for chunk in _chunks(keymap):
-        for rep, key, status, *times in session.execute(
-                select(ConnectionRow.rep_id, ConnectionRow.person_key, ConnectionRow.status,
-                       ConnectionRow.accepted_at, ConnectionRow.last_requested_at, ConnectionRow.declined_at,
-                       ConnectionRow.withdrawn_at)
-                .where(ConnectionRow.tenant_id == tenant_id, ConnectionRow.person_key.in_(chunk))):
+        for kind, rep, key, conversation, n, m, *times in session.execute(_facts_query(tenant_id, chunk)):
             pair = pairs[(rep, keymap[key])]
-            pair.connected = pair.connected or status == "accepted"
             pair.touch(*times)
-        for rep, key, conversation, sent, got, last in session.execute(
-                select(MessageRow.rep_id, MessageRow.person_key, MessageRow.conversation_id,
-                       func.sum(case((MessageRow.outbound, 1), else_=0)),
-                       func.sum(case((MessageRow.outbound, 0), else_=1)), func.max(MessageRow.at))
-                .where(MessageRow.tenant_id == tenant_id, MessageRow.person_key.in_(chunk))
-                .group_by(MessageRow.rep_id, MessageRow.person_key, MessageRow.conversation_id)):
-            pair = pairs[(rep, keymap[key])]
-            counts = pair.conversations.setdefault(conversation, [0, 0])
-            counts[0] += int(sent or 0)
-            counts[1] += int(got or 0)
-            pair.touch(last)
-        for rep, met, booked, held in session.execute(
-                select(MeetingRow.rep_id, MeetingRow.person_key, MeetingRow.booked_at, MeetingRow.held_at)
-                .where(MeetingRow.tenant_id == tenant_id, MeetingRow.person_key.in_(chunk))):
-            pair = pairs[(rep, keymap[str(met)])]  # the person is one of the chunk's keys, never NULL
-            pair.meetings_held += held is not None
-            pair.touch(booked, held)
-        for rep, key, count, last in session.execute(
-                select(EngagementRow.rep_id, EngagementRow.person_key, func.count(), func.max(EngagementRow.at))
-                .where(EngagementRow.tenant_id == tenant_id, EngagementRow.person_key.in_(chunk))
-                .group_by(EngagementRow.rep_id, EngagementRow.person_key)):
-            pair = pairs[(rep, keymap[key])]
-            pair.engagements += int(count)
-            pair.touch(last)
+            if kind == "connection":
+                pair.connected = pair.connected or bool(n)
+            elif kind == "message":
+                counts = pair.conversations.setdefault(conversation, [0, 0])
+                counts[0] += int(n or 0)
+                counts[1] += int(m or 0)
+            elif kind == "meeting":
+                pair.meetings_held += int(n)
+            else:
+                pair.engagements += int(n)
     return {key: pair.facts() for key, pair in pairs.items()}
 
 
