@@ -118,6 +118,8 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         queries.load(env["SCORING_DATABASE_URL"], progress)
         figures.board_build_s = queries.wait_built(env["SCORING_DATABASE_URL"], progress)
         progress(f"  the scorer built today's board in {figures.board_build_s:.1f} s")
+        progress(f"bench: queries, loading the network read model of {queries.EVENTS:,} events")
+        queries.load_network(env["NETWORK_DATABASE_URL"], progress)
         progress("bench: queries through the gateway")
         figures.queries = queries.measure(stack.gateway_url, token)
     finally:

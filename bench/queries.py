@@ -8,13 +8,17 @@ rep's week has), spread over 90 days, plus the reps of 100 teams, 2,000 accounts
 ICP fit, and 20,000 stakeholders, the 90 days ending today. The load bumps the tenant's input
 versions as the consumer would, and the bench waits for the scorer to build today's board (its
 materialised scores; the time it took is a figure too), as it would have after the first event of
-a day. Reads then go through the gateway as a user's would. Sizes:
+a day. The network service's read model is bulk-loaded in the same way for the relationship map
+(`GET /v1/accounts/{id}/relationships`): the same accounts and stakeholders, and the connections,
+messages, meetings and engagements of a million events of the same mix, as its consumer and ingest
+store them. Reads then go through the gateway as a user's would. Sizes:
 BENCH_QUERY_REPS (10000), BENCH_QUERY_EVENTS (1000000), BENCH_QUERY_SAMPLES (200 rep reads; a
 tenth of that for each leaderboard).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -26,6 +30,7 @@ import httpx
 import psycopg
 
 from bench.common import psycopg_url
+from bench.summary import RELATIONSHIPS
 from rapportkit.catalog import QUADRANTS, ROLES
 from rapportkit.people import person_key
 
@@ -105,6 +110,65 @@ def load(scoring_url: str, progress: Callable[[str], None]) -> None:
         cur.execute("ANALYZE stakeholder")
 
 
+NETWORK_TABLES = ("network_engagement", "network_meeting", "network_message", "network_connection",
+                  "network_stakeholder", "network_account")
+
+
+def load_network(network_url: str, progress: Callable[[str], None]) -> None:
+    """Bulk-load the tenant's network read model (COPY): accounts and stakeholders as scoring's, and
+    the network rows of a million events of the same mix (messages, connections folded per rep and
+    person, meetings, engagements with the reps' content)."""
+    rng = random.Random(20261124)
+    people = [person_key({"profile_url": f"https://www.linkedin.com/in/bench-q-{n}"}) for n in range(PEOPLE)]
+    changed = datetime(2026, 8, 1, tzinfo=UTC)
+    connections: dict[tuple[str, str], tuple[datetime, datetime | None]] = {}
+    with psycopg.connect(psycopg_url(network_url)) as conn, conn.cursor() as cur:
+        for table in NETWORK_TABLES:
+            cur.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (TENANT,))
+        with cur.copy("COPY network_account (tenant_id, account_id, name, tier, changed_at) FROM STDIN") as copy:
+            for a in range(ACCOUNTS):
+                copy.write_row((TENANT, f"acc-{a}", f"Account {a}", ["strategic", "key", "standard"][a % 3], changed))
+        with cur.copy("COPY network_stakeholder (tenant_id, stakeholder_id, account_id, person_key, role, active, "
+                      "changed_at, identified_at, person) FROM STDIN") as copy:
+            for s in range(STAKEHOLDERS):
+                who = people[s * 3 % PEOPLE]
+                copy.write_row((TENANT, f"st-{s}", f"acc-{s % ACCOUNTS}", who, ROLES[s % len(ROLES)], s % 25 != 0,
+                                changed, changed, json.dumps({"profile_url": f"https://{who}", "name": f"P {s}"})))
+        meetings: list[tuple[Any, ...]] = []
+        engagements: list[tuple[Any, ...]] = []
+        # one COPY at a time on a connection: messages stream, the smaller tables are kept for after
+        with cur.copy("COPY network_message (tenant_id, event_id, rep_id, conversation_id, person_key, outbound, "
+                      "channel, at, length, is_pitch) FROM STDIN") as copy:
+            for n, (_, rep, kind, at, person, _, ref, flag, detail, event_id) in enumerate(_facts(rng, people), 1):
+                if kind in ("msg_out", "msg_in"):
+                    copy.write_row((TENANT, event_id, rep, ref, person, kind == "msg_out", "linkedin", at, 80, flag))
+                elif kind == "meeting_booked":
+                    meetings.append((TENANT, event_id, rep, "video", person, at, at if n % 2 else None, at))
+                elif kind == "engagement_received":
+                    engagements.append((TENANT, event_id, rep, person, detail, at))
+                elif kind in ("conn_request_out", "conn_accepted"):
+                    first, accepted = connections.get((rep, person), (at, None))
+                    connections[(rep, person)] = (min(first, at), at if kind == "conn_accepted" else accepted)
+                if n % 250_000 == 0:
+                    progress(f"  {n:>9,} of {EVENTS:,} events loaded into network")
+        with cur.copy("COPY network_meeting (tenant_id, meeting_id, rep_id, kind, person_key, booked_at, held_at, "
+                      "updated_at) FROM STDIN") as copy:
+            for row in meetings:
+                copy.write_row(row)
+        with cur.copy("COPY network_engagement (tenant_id, event_id, rep_id, person_key, kind, at) FROM STDIN") as copy:
+            for row in engagements:
+                copy.write_row(row)
+        with cur.copy("COPY network_connection (tenant_id, rep_id, person_key, status, direction, first_requested_at, "
+                      "last_requested_at, accepted_at) FROM STDIN") as copy:
+            for (rep, person), (first, accepted) in connections.items():
+                copy.write_row((TENANT, rep, person, "accepted" if accepted else "pending", "outbound", first, first,
+                                accepted))
+        conn.commit()
+        for table in NETWORK_TABLES:
+            cur.execute(f"ANALYZE {table}")
+    progress(f"  network: {len(connections):,} connections of {REPS:,} reps")
+
+
 def wait_built(scoring_url: str, progress: Callable[[str], None], timeout: float = 1800) -> float:
     """Seconds until the scorer has built the loaded tenant's board of today (its materialised scores)."""
     started = time.perf_counter()
@@ -158,6 +222,8 @@ def measure(gateway_url: str, token: str) -> dict[str, list[float]]:
                 client, "/v1/leaderboard", {**day, "team_id": f"team-{rng.randrange(TEAMS)}"}, 1)],
             "rep score (pillars, factors)": [t for _ in range(SAMPLES) for t in timed(
                 client, f"/v1/reps/rep-{rng.randrange(REPS)}/score", day, 1)],
+            RELATIONSHIPS: [t for _ in range(SAMPLES) for t in timed(
+                client, f"/v1/accounts/acc-{rng.randrange(ACCOUNTS)}/relationships", {}, 1)],
         }
 
 

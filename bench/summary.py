@@ -15,9 +15,11 @@ from bench.common import ms, percentile
 
 KEYS = ("raw_producer_msgs_per_s", "e2e_events_per_s", "ratio", "freshness_p50_ms", "freshness_p99_ms",
         "live_freshness_during_import_p99_ms", "reads_during_import_p99_ms", "leaderboard_cold_ms",
-        "leaderboard_p99_ms", "score_read_p99_ms", "replay_events_per_s", "peak_rss_mb", "stages")
+        "leaderboard_p99_ms", "score_read_p99_ms", "relationships_p99_ms", "replay_events_per_s", "peak_rss_mb",
+        "stages")
 COLD = "leaderboard, first read (cold)"
 SCORE = "rep score (pillars, factors)"
+RELATIONSHIPS = "relationship map of an account"
 
 
 def number(value: float) -> float | None:
@@ -66,6 +68,7 @@ class Figures:
             "leaderboard_cold_ms": number(ms(self.queries[COLD][0]) if self.queries.get(COLD) else math.nan),
             "leaderboard_p99_ms": number(ms(self.leaderboard_p99())),
             "score_read_p99_ms": number(ms(percentile(self.queries.get(SCORE, []), 0.99))),
+            "relationships_p99_ms": number(ms(percentile(self.queries.get(RELATIONSHIPS, []), 0.99))),
             "replay_events_per_s": number(self.replay),
             "peak_rss_mb": number(self.peak_rss_mb),
             "stages": {k: number(v) for k, v in self.stages.items()},
@@ -121,6 +124,7 @@ def table(data: dict[str, Any], figures: Figures, path: Path) -> list[str]:
          f"{s.get('query_reps'):,} reps, {s.get('query_events'):,} events loaded; the scorer built today's "
          f"board in {fmt(data['board_build_s'], 's')}"),
         ("rep score read p99", fmt(data["score_read_p99_ms"], "ms"), ""),
+        ("relationship map read p99", fmt(data["relationships_p99_ms"], "ms"), "target ≤ 100 ms"),
         ("replay (new consumer group)", fmt(data["replay_events_per_s"], "events/s"), figures.replay_note),
         ("peak RSS of the stack (no Kafka)", fmt(data["peak_rss_mb"], "MB"),
          f"SQLite stack {fmt(data['peak_rss_mb_sqlite'], 'MB')}"),

@@ -46,6 +46,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # network
     ("GET", "/v1/reps/{rep_id}/network"): Rule(READERS),
     ("GET", "/v1/reps/{rep_id}/conversations"): Rule(READERS),
+    ("GET", "/v1/accounts/{account_id}/relationships"): Rule(READERS),
+    ("GET", "/v1/people/relationships"): Rule(READERS),
+    ("GET", "/v1/settings/relationships"): Rule(READERS),
+    ("PUT", "/v1/settings/relationships"): Rule(ADMIN),
     # content
     ("GET", "/v1/content"): Rule(READERS),
     ("GET", "/v1/content/{content_id}"): Rule(READERS),

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import Boolean, Index, String, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from rapportkit.db import among, insert_many, table_of
@@ -107,6 +108,22 @@ def learn_from_request(session: Session, model: type[PersonAliasColumns], event:
     with session.no_autoflush:
         learn(session, model, ((e["tenantid"], (e.get("data") or {}).get("person"))
                                for e in batch_of(session) or [event]))
+
+
+PENDING = "rapport.aliases_pending"  # Session.info: model → (tenant, person) pairs to learn before commit
+
+
+def learn_at_commit(session: Session, model: type[PersonAliasColumns], tenant_id: str, person: Any) -> None:
+    """For a consumer handler: the aliases `person` teaches, recorded with those of every other event
+    of the transaction in one `learn` just before it commits. A `learn` per event would lock alias
+    rows in event order and deadlock with an ingest request locking them in key order."""
+    session.info.setdefault(PENDING, {}).setdefault(model, []).append((tenant_id, person))
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _learn_pending(session: Session) -> None:
+    for model, people in (session.info.pop(PENDING, None) or {}).items():
+        learn(session, model, people)
 
 
 def resolve(session: Session, model: type[PersonAliasColumns], tenant_id: str, keys: Iterable[str]) -> dict[str, str]:

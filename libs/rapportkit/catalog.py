@@ -166,7 +166,7 @@ _DEFS: list[tuple[str, str, Schema, str]] = [
     ("insight.signal.captured", "insight",
      obj({"signal_id": ID, "kind": enum(SIGNAL_KINDS),
           "strength": {"type": "number", "minimum": 0, "maximum": 1}},
-         {"account_id": ID, "person": PERSON, "source": SHORT, "rep_id": ID},
+         {"account_id": ID, "person": PERSON, "source": SHORT, "rep_id": ID, "stakeholder_id": ID},
          anyOf=[{"required": ["account_id"]}, {"required": ["person"]}]),
      "A buying signal was captured (job change, funding, hiring, ...)."),
     ("insight.signal.actioned", "insight", obj({"signal_id": ID, "rep_id": ID, "action": SHORT}),

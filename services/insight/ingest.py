@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit import aliases
 from rapportkit.db import insert_ignore, utc
-from rapportkit.envelope import Event, parse_time
+from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import require_person_key
 from services.insight import accounts
 from services.insight.models import (
@@ -127,12 +127,33 @@ def stakeholder_identified(session: Session, event: Event) -> list[Event]:
 def stakeholder_departed(session: Session, event: Event) -> list[Event]:
     data, tenant, at = event["data"], event["tenantid"], parse_time(event["time"])
     row, locked = _lock_stakeholder(session, tenant, data["stakeholder_id"], data["account_id"])
+    left = row.active and _newer(at, row.changed_at)
     if _newer(at, row.changed_at):
         row.active, row.changed_at, row.departed_at = False, at, at
     session.flush()
     derived = [e for account_id in sorted(locked)
                for e in accounts.refresh(session, locked[account_id], cause=event["id"], at=at)]
+    if left and row.person_key is not None:
+        change = job_change(row, cause=event["id"], at=at)
+        signal_captured(session, change)  # insight's own signal: recorded here, then published
+        derived.append(change)
     return [event, *derived]
+
+
+JOB_CHANGE_STRENGTH = 0.8
+
+
+def job_change(row: Stakeholder, *, cause: str, at: datetime) -> Event:
+    """The `job_change` signal of an active stakeholder who departed (docs/insight.md, "Departures"):
+    it names the account, the stakeholder and the person; its id derives from the departure, so a
+    replay stages it once."""
+    person = {k: v for k, v in identity_of({f: getattr(row, f) for f in IDENTITY_FIELDS}).items() if v}
+    signal_id = accounts.derived_id("job_change", row.tenant_id, cause, row.stakeholder_id)
+    return new_event(type="rapport.insight.signal.captured", tenant_id=row.tenant_id, source=accounts.SOURCE,
+                     time=at, id=signal_id,
+                     data={"signal_id": signal_id, "kind": "job_change", "strength": JOB_CHANGE_STRENGTH,
+                           "source": "departure", "account_id": row.account_id,
+                           "stakeholder_id": row.stakeholder_id, **({"person": person} if person else {})})
 
 
 def note_recorded(session: Session, event: Event) -> list[Event]:

@@ -5,7 +5,8 @@ with another service's models in one Python process.
 
 * written by the ingest handlers (API process): connections, messages, meetings, person events;
 * written by the consumer (worker): the read models of accounts and stakeholders (from
-  ``rapport.insight.v2``); erasure.
+  ``rapport.insight.v2``), engagements with the reps' content (from ``rapport.content.v2``); erasure;
+* written by the settings route (API): the per-tenant relationship settings.
 """
 
 from __future__ import annotations
@@ -126,3 +127,31 @@ class StakeholderRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # of the active flag
     identified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    person: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # of the latest identification
+
+
+class EngagementRow(Base):
+    """A person's engagement with a rep's content (``content.engagement.recorded``, consumed from
+    ``rapport.content.v2``): one factor of relationship strength (docs/relationships.md)."""
+
+    __tablename__ = "network_engagement"
+    __table_args__ = (UniqueConstraint("tenant_id", "event_id", name="uq_network_engagement_event"),
+                      Index("ix_network_engagement_person", "tenant_id", "person_key"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(S)
+    rep_id: Mapped[str] = mapped_column(S)
+    person_key: Mapped[str] = mapped_column(KEY)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SettingRow(Base):
+    """Per-tenant network settings, one row per kind (`relationships`); `value` is the validated model."""
+
+    __tablename__ = "network_setting"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

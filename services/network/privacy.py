@@ -6,8 +6,9 @@ while nothing identifies the person:
 
 * messages to or from them lose their text (their length, direction, time and pitch verdict stay);
 * connections and meetings lose the person's details (name, title, URL, email);
-* the stakeholder read model keeps the pseudonym, so coverage still matches the pseudonymised
-  connections and messages;
+* the stakeholder read model keeps the pseudonym and loses the person's details, so coverage and
+  the relationship map still match the pseudonymised connections and messages;
+* engagements with the reps' content keep the pseudonym (a factor of relationship strength);
 * a rep who knew them under two keys (by name, then by URL) keeps one connection: the two rows
   are folded into the pseudonym's; the aliases of their name are forgotten;
 * outbox rows and published events hold the person only sealed (rapportkit.sealing): the keys the
@@ -25,6 +26,7 @@ from rapportkit.privacy import pseudonym
 from services.network import connections as C
 from services.network.models import (
     ConnectionRow,
+    EngagementRow,
     MeetingRow,
     MessageRow,
     PersonAliasRow,
@@ -61,7 +63,8 @@ def erase_person(session: Session, *, tenant_id: str, person: str, request_id: s
     changes: list[tuple[str, Any, dict[str, Any]]] = [
         ("messages", MessageRow, {"person_key": alias, "text": None}),
         ("meetings", MeetingRow, {"person_key": alias, "person": None}),
-        ("stakeholders", StakeholderRow, {"person_key": alias}),
+        ("stakeholders", StakeholderRow, {"person_key": alias, "person": None}),
+        ("engagements", EngagementRow, {"person_key": alias}),
     ]
     for name, model, values in changes:
         result = session.execute(update(model).where(model.tenant_id == tenant_id, model.person_key == person)

@@ -103,6 +103,27 @@ def test_departure_moves_the_count_and_the_quadrant(factory: SessionFactory) -> 
     assert (last["previous_quadrant"], last["stakeholders"]) == ("high_status_large_centre", 3)
 
 
+def test_a_departure_captures_one_job_change_signal(factory: SessionFactory) -> None:
+    apply(factory, account(), identified("s1", person="lee", name="Lee"))
+    leaving = departed("s1")
+    apply(factory, leaving)
+    [signal] = outbox(factory, "insight.signal.captured")
+    validate(signal)  # what consumers will validate
+    signal_id = accounts.derived_id("job_change", TENANT, leaving["id"], "s1")
+    assert (signal["id"], signal["time"]) == (signal_id, leaving["time"])
+    assert signal["data"] == {"signal_id": signal_id, "kind": "job_change", "strength": 0.8, "source": "departure",
+                              "account_id": "acme", "stakeholder_id": "s1",
+                              "person": {"profile_url": "https://www.linkedin.com/in/lee/", "name": "Lee"}}
+    with factory() as session:
+        items, total = queries.list_signals(session, tenant_id=TENANT, account_id="acme", kinds=["job_change"],
+                                            since=None, actioned=None, limit=10, offset=0)
+    assert total == 1 and items[0]["person"]["name"] == "Lee"
+    # a replay, a second departure and the departure of a stakeholder never identified capture nothing more
+    assert apply(factory, leaving) == (0, 1)
+    apply(factory, departed("s1", time="2026-11-22T10:00:00Z"), departed("ghost"))
+    assert len(outbox(factory, "insight.signal.captured")) == 1
+
+
 def test_departure_arriving_before_identification_wins_by_event_time(factory: SessionFactory) -> None:
     apply(factory, account(), departed("s1", time="2026-11-22T00:00:00Z"))
     apply(factory, identified("s1", time="2026-11-20T00:00:00Z"))

@@ -1,8 +1,9 @@
 // Accounts by contingency quadrant (customer status × buying-centre size) with the recommended
-// approach of each quadrant; one account's buying centre, research and signals below.
+// approach of each quadrant; one account's buying centre, research, signals and relationship map below.
 import { all, api, ApiError, reps } from '../api.js';
 import { empty, fmt, h } from '../dom.js';
 import { csvButton } from '../download.js';
+import { relationshipPanel } from './relationships.js';
 
 const GRID = [
   ['high', 'small', 'high_status_small_centre'], ['high', 'large', 'high_status_large_centre'],
@@ -28,9 +29,10 @@ function accountItem(a, selected, navigate) {
 }
 
 async function detail(accountId) {
-  const [a, rec, names] = await Promise.all([api(`/v1/accounts/${encodeURIComponent(accountId)}`),
-    recommendation(accountId), reps().catch(() => new Map())]);
+  const names = await reps().catch(() => new Map());
   const repName = (id) => (names.get(id) || {}).name || id;
+  const [a, rec, map] = await Promise.all([api(`/v1/accounts/${encodeURIComponent(accountId)}`),
+    recommendation(accountId), relationshipPanel(accountId, repName)]);
   const people = ROLES.flatMap((role) => (a.stakeholders[role] || []).map((st) => h('tr', {},
     h('td', {}, st.person ? st.person.name || st.person_key : h('em', { class: 'muted' }, 'erased')),
     h('td', {}, st.person && st.person.title ? st.person.title : '–'),
@@ -54,7 +56,8 @@ async function detail(accountId) {
             + `${a.signals.open} open`))),
       h('div', {}, h('h3', {}, 'Stakeholders'), people.length ? h('table', {},
         h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Title'), h('th', {}, 'Role'), h('th', {}, 'Seniority'))),
-        h('tbody', {}, people)) : empty('No stakeholders mapped.'))));
+        h('tbody', {}, people)) : empty('No stakeholders mapped.'))),
+    map);
 }
 
 export async function accountsView(root, params, { navigate }) {

@@ -1,10 +1,12 @@
 // Rep page: total and pillars with every factor explained (raw, weight, contribution), the 90-day
-// trend, dark-side alerts with their evidence, and the rep's network in numbers.
+// trend, dark-side alerts with their evidence, the rep's network in numbers, and the introductions
+// the rep could ask colleagues for.
 import { api, ApiError, reps, teams } from '../api.js';
 import { COLORS, legend, lines } from '../charts.js';
 import { empty, fmt, h, tile, today } from '../dom.js';
 import { csvButton } from '../download.js';
 import { PILLARS } from './leaderboard.js';
+import { introductionsPanel } from './relationships.js';
 
 // What each factor counts (docs/scoring.md); the API gives names, values and weights.
 export const EXPLAIN = {
@@ -155,4 +157,6 @@ export async function repView(root, params, { navigate }) {
       h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, `Dark-side alerts (${alerts.alerts.length})`),
         csvButton(`${path}/alerts`, {}, `alerts-${repId}.csv`, 'csv-alerts')), alertList(alerts.alerts)),
       h('div', { class: 'panel' }, h('h2', {}, 'Network (all time)'), networkPanel(network)))));
+  const repName = (id) => ((names && names.get(id)) || {}).name || id;
+  root.append(await introductionsPanel(repId, network, repName));
 }
