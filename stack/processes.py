@@ -64,20 +64,21 @@ class Stack:
         return env
 
     def start(self, timeout: float = 120, should_stop: Callable[[], bool] | None = None) -> None:
-        """Start every process and wait until all are ready; raises Stopped as soon as
-        `should_stop` turns true (what was started is still running: call `stop`)."""
-        apis = list(SERVICES)
-        self._launch(apis)
-        self.wait_ready(apis, timeout, should_stop)
-        workers = [f"{s}-worker" for s in SERVICES]
-        self._launch([*workers, "gateway"])
-        self.wait_ready([*workers, "gateway"], timeout, should_stop)
+        """Start every process at once and wait until all are ready (a worker waits for its API
+        to migrate the database: `wait_for_head`; the gateway migrates its own); raises Stopped
+        as soon as `should_stop` turns true (what was started is still running: call `stop`)."""
+        names = list(self.procs)
+        self._launch(names)
+        self.wait_ready(names, timeout, should_stop)
 
-    def add(self, name: str, app: str, port: int, env: dict[str, str], timeout: float = 120) -> None:
-        """Start one more process beside the stack (e.g. a replay of a service into another database)."""
+    def add(self, name: str, app: str, port: int, env: dict[str, str], timeout: float = 120, *,
+            wait: bool = True) -> None:
+        """Start one more process beside the stack (e.g. a replay of a service into another
+        database). With `wait=False` it returns at once: add several, then `wait_ready` them together."""
         self.procs[name] = Proc(name, app, port)
         self._launch([name], extra_env=env)
-        self.wait_ready([name], timeout)
+        if wait:
+            self.wait_ready([name], timeout)
 
     def remove(self, name: str) -> None:
         """Stop a process started with `add` and forget it."""

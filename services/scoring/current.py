@@ -37,8 +37,8 @@ from rapportkit import jsonutil
 from rapportkit.db import among, dialect_insert, table_of, utc
 from services.scoring.board import Entry
 from services.scoring.model import FORMULA_VERSION, FactorValue, Score
-from services.scoring.models import BoardRow, CurrentScoreRow, RepVersionRow, TenantVersionRow
-from services.scoring.queries import scores_of, tenant_settings, window_facts
+from services.scoring.models import BoardRow, CurrentScoreRow, RepVersionRow, TenantSettingsRow, TenantVersionRow
+from services.scoring.queries import scores_of, settings_of, window_facts
 from services.scoring.settings import ScoringSettings
 
 CONTEXT_REBUILD_SECONDS = 5.0  # a context change rebuilds the board at most this often
@@ -168,13 +168,16 @@ def needs_build(session: Session, now: date, min_context_age: float) -> list[tup
     context change (once the last build is `min_context_age` seconds old)."""
     due: list[tuple[str, str]] = []
     boards = {b.tenant_id: b for b in session.scalars(select(BoardRow))}
+    # one read of every tenant's settings, not one per tenant: the scorer asks several times a
+    # second, idle or not, and a deployment has hundreds of tenants
+    stored = {s.tenant_id: s for s in session.scalars(select(TenantSettingsRow))}
     for tenant in session.scalars(select(TenantVersionRow)):
         board = boards.get(tenant.tenant_id)
         if board is None:
             due.append((tenant.tenant_id, "no board yet"))
         elif board.day != now:
             due.append((tenant.tenant_id, f"day {now.isoformat()}"))
-        elif board.settings_digest != settings_digest(tenant_settings(session, tenant.tenant_id)):
+        elif board.settings_digest != settings_digest(settings_of(stored.get(tenant.tenant_id))):
             due.append((tenant.tenant_id, "settings changed"))
         elif board.context_version < tenant.context_version and (
                 datetime.now(UTC) - utc(board.built_at)).total_seconds() >= min_context_age:

@@ -179,6 +179,10 @@ SETTING_FIELDS = {f.name for f in fields(ScoringSettings)}
 
 
 def tenant_settings(session: Session, tenant_id: str) -> ScoringSettings:
-    row = session.get(TenantSettingsRow, tenant_id)
+    return settings_of(session.get(TenantSettingsRow, tenant_id))
+
+
+def settings_of(row: TenantSettingsRow | None) -> ScoringSettings:
+    """A tenant's settings from its stored row (None: the defaults)."""
     values: dict[str, Any] = dict(row.settings) if row else {}
     return ScoringSettings(**{k: v for k, v in values.items() if k in SETTING_FIELDS})

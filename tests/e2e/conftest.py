@@ -37,12 +37,15 @@ class DemoStack:
     data: demo.DemoSet
 
 
-@pytest.fixture(scope="session")
-def demo_stack(stack: Stack) -> DemoStack:
-    """The session's stack with the demo data set loaded into tenant demo and applied."""
+@pytest.fixture(scope="package")
+def demo_stack(stack: Stack, request: pytest.FixtureRequest) -> DemoStack:
+    """The session's stack with the demo data set loaded into tenant demo and applied. The browser
+    starts while the services apply the data (the wait ends with seconds of a steady leaderboard),
+    not after."""
     token = stack.env["RAPPORT_BOOTSTRAP_TOKEN"]
     try:
         result = demo.load(stack.gateway_url, token, progress=lambda _line: None)
+        request.getfixturevalue("browser")
         demo.wait_applied(stack.gateway_url, token, result.demo, timeout=300)
     except (RuntimeError, httpx.HTTPError) as exc:
         pytest.fail(f"the demo data could not be loaded: {exc}")

@@ -133,14 +133,18 @@ def replay_into_empty_databases(stack: Stack, p: Person, q: Person, request_id: 
                                 events: list[list[dict[str, Any]]]) -> None:
     """Each topic-built service replays the topics from the beginning into an empty database."""
     urls: dict[str, str] = {}
+    started: list[str] = []
     base = stack.service_base_port + 40
     try:
         for i, name in enumerate(REPLAYED):
             urls[name] = infra.fresh_database(f"{DB_PREFIX}_{name}_shred_replay")
             env = {f"{name.upper()}_DATABASE_URL": urls[name], "RAPPORT_RELAY_ENABLED": "false",
                    "RAPPORT_CONSUMER_GROUP": f"{name}-shred-replay-{uuid.uuid4().hex[:6]}"}
-            stack.add(f"{name}-shred-replay", f"services.{name}.main:app", base + 2 * i, env)
-            stack.add(f"{name}-shred-replay-worker", f"services.{name}.worker:app", base + 2 * i + 1, env)
+            for proc, app, port in ((f"{name}-shred-replay", "main", base + 2 * i),
+                                    (f"{name}-shred-replay-worker", "worker", base + 2 * i + 1)):
+                stack.add(proc, f"services.{name}.{app}:app", port, env, wait=False)
+                started.append(proc)
+        stack.wait_ready(started, timeout=120)  # started together, not one after the other
 
         # what each original consumer applied of these persons' events, the erasure request included
         ids = {name: [e["id"] for batch in events for e in batch if e["type"].split(".")[1] in REPLAYED[name]]
@@ -151,13 +155,11 @@ def replay_into_empty_databases(stack: Stack, p: Person, q: Person, request_id: 
         def caught_up() -> bool | None:
             return all(wanted[name] <= inbox_ids(url, ids[name]) for name, url in urls.items()) or None
 
-        eventually(caught_up, timeout=240, interval=2, what="the replays to reach the erasure request")
+        eventually(caught_up, timeout=240, interval=0.5, what="the replays to reach the erasure request")
         rows = {name: every_row(url) for name, url in urls.items()}
     finally:
-        for name in REPLAYED:
-            for proc in (f"{name}-shred-replay-worker", f"{name}-shred-replay"):
-                if proc in stack.procs:
-                    stack.remove(proc)
+        for proc in started:
+            stack.remove(proc)
     for name, dump in rows.items():
         assert not hits(dump, p), f"the {name} replay holds the erased person: {hits(dump, p)}"
     assert q.key in rows["network"], "the replay applied the events (q's stakeholder is there)"

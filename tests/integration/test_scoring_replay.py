@@ -58,9 +58,10 @@ def test_replay_into_an_empty_database_gives_the_same_results(stack: Stack) -> N
     # a replay rebuilds read models; it must not publish its derived events a second time
     env = {"SCORING_DATABASE_URL": url, "RAPPORT_CONSUMER_GROUP": f"scoring-replay-{uuid.uuid4().hex[:6]}",
            "RAPPORT_RELAY_ENABLED": "false"}
-    stack.add("scoring-replay", "services.scoring.main:app", port, env)
     try:
-        stack.add("scoring-replay-worker", "services.scoring.worker:app", port + 1, env)
+        stack.add("scoring-replay", "services.scoring.main:app", port, env, wait=False)
+        stack.add("scoring-replay-worker", "services.scoring.worker:app", port + 1, env, wait=False)
+        stack.wait_ready(["scoring-replay", "scoring-replay-worker"], timeout=120)
         identity = Identity(tenant_id="demo", role="admin")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as replay:
             replay.headers[HEADER] = sign(identity, stack.env["RAPPORT_INTERNAL_SECRET"])

@@ -8,11 +8,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from rapportkit.consumer import ConsumerLoop
 from rapportkit.db import SessionFactory, read_session, unit_of_work
@@ -28,6 +28,7 @@ from services.scoring.models import (
     DirtyRow,
     FactRow,
     ScoreRow,
+    TenantSettingsRow,
     TenantVersionRow,
 )
 from services.scoring.queries import rep_scores, scores_of, tenant_settings, window_facts
@@ -268,3 +269,37 @@ def test_a_deleted_tenant_is_not_scored_again(db: SessionFactory) -> None:
         for model in (FactRow, DirtyRow, ScoreRow, CurrentScoreRow, BoardRow, TenantVersionRow):
             assert session.scalars(select(model).where(model.tenant_id == TENANT)).all() == [], model.__tablename__
         assert session.scalars(select(FactRow).where(FactRow.tenant_id == "other")).all(), "another tenant stays"
+
+
+def test_the_boards_due_are_found_in_as_many_statements_whatever_the_tenant_count(db: SessionFactory) -> None:
+    """The scorer asks which boards are due several times a second, idle or not: one read per table,
+    not one per tenant (a deployment has hundreds). A changed setting still makes its board due."""
+    def due_and_statements(tenants: int) -> tuple[list[tuple[str, str]], int]:
+        with unit_of_work(db) as session:
+            for i in range(tenants):
+                tenant = f"t{tenants}-{i}"
+                session.add(TenantVersionRow(tenant_id=tenant, version=1, context_version=1))
+                digest = current.settings_digest(tenant_settings(session, tenant))
+                session.add(BoardRow(tenant_id=tenant, day=DAY, version=1, context_version=1,
+                                     built_at=datetime.now(UTC), settings_digest=digest))
+                if i % 2:
+                    session.add(TenantSettingsRow(tenant_id=tenant, settings={"window_days": 30}))  # the default
+            session.add(TenantSettingsRow(tenant_id=f"t{tenants}-0", settings={"window_days": 7}))
+        seen: list[str] = []
+        engine = db.kw["bind"]
+
+        def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with read_session(db) as session:
+                due = [d for d in current.needs_build(session, DAY, 0) if d[0].startswith(f"t{tenants}-")]
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return due, len(seen)
+
+    few, few_statements = due_and_statements(3)
+    many, many_statements = due_and_statements(30)
+    assert few == [("t3-0", "settings changed")] and many == [("t30-0", "settings changed")]
+    assert many_statements == few_statements
