@@ -39,6 +39,12 @@ from rapportkit.relay import LANE_HEADER
 from rapportkit.sealing import SealBroken, open_each
 
 log = logging.getLogger(__name__)
+# Seconds without partitions before the consumer joins its group again, one entry per try: the
+# first soon (a first join takes the broker's initial rebalance delay, 3 s by Kafka's default and 0
+# on the local broker, so an empty assignment after 6 s is the missing-metadata case, which cost
+# most stack starts 15 s), the next ones slower (a replica beyond the partition count stays idle
+# after these few tries).
+REJOIN_AFTER = (6.0, 15.0, 15.0)
 
 Handler = Callable[[Session, Event], None]
 LANE_INFO = "rapport.lane"  # Session.info key: the lane of the event being handled
@@ -113,12 +119,13 @@ class ConsumerLoop:
                 if consumer.assignment():
                     self.assigned.set()
                     unassigned_since, rejoins = time.monotonic(), 0
-                elif rejoins < 3 and time.monotonic() - unassigned_since > 15:
+                elif rejoins < len(REJOIN_AFTER) and time.monotonic() - unassigned_since > REJOIN_AFTER[rejoins]:
                     # kafka-python can join its group before it has the topics' metadata (at start, or
                     # after the broker came back) and then hold an empty assignment; leaving and joining
                     # again fixes that (a few times per spell at most: a replica beyond the partition
                     # count is legitimately idle)
-                    log.warning("no partitions assigned for 15 s; joining the group again")
+                    log.warning("no partitions assigned; joining the group again",
+                                extra={"fields": {"seconds": REJOIN_AFTER[rejoins]}})
                     consumer.unsubscribe()
                     consumer.subscribe(self.topics)
                     rejoins += 1
