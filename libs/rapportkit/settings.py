@@ -38,7 +38,7 @@ class ServiceSettings(PlatformSettings):
     relay_enabled: bool = Field(True, validation_alias="RAPPORT_RELAY_ENABLED")
     # the bulk lane's pace (rapportkit.pace): imports' events reach the topics while these groups are
     # fewer than this many messages behind (0: unpaced)
-    bulk_max_lag: int = Field(1000, validation_alias="RAPPORT_BULK_MAX_LAG", ge=0)
+    bulk_max_lag: int = Field(250, validation_alias="RAPPORT_BULK_MAX_LAG", ge=0)
     bulk_pace_groups: str = Field("scoring", validation_alias="RAPPORT_BULK_PACE_GROUPS")
 
     def resolved_database_url(self) -> str:
