@@ -163,7 +163,8 @@ def test_accounts_are_shown_by_quadrant_with_the_recommendation(page: Page, demo
     expect(page.get_by_test_id("detail-quadrant")).to_have_text("low status large centre")
     expect(page.get_by_test_id("detail-recommendation")).to_contain_text("Avoid intrusive social outreach")
     stakeholders = api.get(f"/v1/accounts/{target['account_id']}").json()["stakeholders"]
-    expect(detail.locator("tbody tr")).to_have_count(sum(len(v) for v in stakeholders.values()))
+    expect(page.get_by_test_id("stakeholders").locator("tbody tr")).to_have_count(
+        sum(len(v) for v in stakeholders.values()))
     screenshot(page, "account-detail")
 
 

@@ -3,17 +3,36 @@ map as the API answers it, and a rep page lists the introductions the rep could 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DemoStack, js_num, screenshot, show, sign_in
+from tests.integration.helpers import eventually
 
 
 def maps(api: httpx.Client) -> dict[str, dict[str, Any]]:
-    accounts = api.get("/v1/accounts", params={"limit": 500}).json()["items"]
-    return {a["account_id"]: api.get(f"/v1/accounts/{a['account_id']}/relationships").json() for a in accounts}
+    """Every account's map once the network service has applied the demo data: the demo fixture waits
+    for scoring, and the network worker consumes the same topics (content engagements, departures)
+    at its own pace, so two reads a second apart must agree on who knows whom first."""
+
+    def read() -> dict[str, dict[str, Any]]:
+        accounts = api.get("/v1/accounts", params={"limit": 500}).json()["items"]
+        return {a["account_id"]: api.get(f"/v1/accounts/{a['account_id']}/relationships").json() for a in accounts}
+
+    def shape(found: dict[str, dict[str, Any]]) -> Any:
+        return {aid: ([(st["stakeholder_id"], sorted(r["rep_id"] for r in st["reps"])) for st in m["stakeholders"]],
+                      [st["stakeholder_id"] for st in m["departed"]]) for aid, m in found.items()}
+
+    def settled() -> dict[str, dict[str, Any]] | None:
+        first = read()
+        time.sleep(1)
+        second = read()
+        return second if shape(first) == shape(second) else None
+
+    return eventually(settled, timeout=60, interval=0.5, what="the relationship maps to settle")
 
 
 def test_the_account_page_shows_the_map(page: Page, demo_stack: DemoStack, api: httpx.Client) -> None:

@@ -54,7 +54,7 @@ async function detail(accountId) {
             + `views · followed by ${a.research.followers.map(repName).join(', ') || 'nobody'}`),
           h('dt', {}, 'Signals'), h('dd', {}, `${a.signals.captured} captured · ${a.signals.actioned} actioned · `
             + `${a.signals.open} open`))),
-      h('div', {}, h('h3', {}, 'Stakeholders'), people.length ? h('table', {},
+      h('div', {}, h('h3', {}, 'Stakeholders'), people.length ? h('table', { 'data-testid': 'stakeholders' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Title'), h('th', {}, 'Role'), h('th', {}, 'Seniority'))),
         h('tbody', {}, people)) : empty('No stakeholders mapped.'))),
     map);
