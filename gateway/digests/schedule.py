@@ -35,7 +35,7 @@ from gateway.directory import reps_of_teams
 from gateway.models import DigestDelivery, DigestSubscription, Rep, Team
 from gateway.settings import GatewaySettings
 from gateway.upstream import Upstreams
-from rapportkit.db import SessionFactory, read_session, unit_of_work
+from rapportkit.db import SessionFactory, read_session, unit_of_work, utc
 from rapportkit.identity import Identity
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,6 @@ BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=8), ti
            timedelta(hours=2), timedelta(hours=8))
 MAX_ATTEMPTS = len(BACKOFF) + 1  # the first try and one per step: about 11 hours in all
 LEASE = timedelta(minutes=10)
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -99,7 +95,7 @@ class Subscription:
     @classmethod
     def of(cls, row: DigestSubscription) -> Subscription:
         return cls(row.tenant_id, row.subscription_id, row.email, row.cadence, row.team_id, row.rep_id,
-                   aware(row.created_at))
+                   utc(row.created_at))
 
 
 def claim(factory: SessionFactory, sub: Subscription, period: Period, now: datetime) -> bool:
@@ -152,8 +148,8 @@ def record(factory: SessionFactory, key: tuple[str, str, str], error: str | None
 def delivery_read(row: DigestDelivery) -> dict[str, Any]:
     return {"subscription_id": row.subscription_id, "period": row.period, "first_day": row.first_day,
             "last_day": row.last_day, "status": row.status, "attempts": row.attempts, "last_error": row.last_error,
-            "next_attempt_at": aware(row.next_attempt_at) if row.next_attempt_at else None,
-            "sent_at": aware(row.sent_at) if row.sent_at else None}
+            "next_attempt_at": utc(row.next_attempt_at),
+            "sent_at": utc(row.sent_at)}
 
 
 def scope_of(factory: SessionFactory, sub: Subscription) -> tuple[Identity, str]:
