@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast, overload
@@ -177,6 +177,13 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         if returning:
             found.extend(tuple(r) for r in result)
     return found
+
+
+def chunks(values: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    """The distinct `values`, sorted, in lists of at most `size` (one `among` / IN condition each)."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def among(session: Session, column: Any, values: Sequence[Any]) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from rapportkit import aliases
-from rapportkit.db import utc
+from rapportkit.db import chunks, utc
 from rapportkit.errors import not_found
 from rapportkit.people import is_weak
 from services.network import connections as C
@@ -69,23 +69,17 @@ def known_rep(session: Session, tenant_id: str, rep_id: str) -> bool:
                for model in (ConnectionRow, MessageRow, MeetingRow))
 
 
-def _chunks(values: Iterable[str], size: int = 500) -> Iterable[list[str]]:
-    items = sorted(values)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _stakeholders(session: Session, tenant_id: str, touched: set[str],
                   meeting_accounts: set[str]) -> tuple[list[G.Stakeholder], dict[str, G.AccountInfo]]:
     """The active stakeholders of every account the rep touched, and those accounts' names."""
     active = (StakeholderRow.tenant_id == tenant_id, StakeholderRow.active.is_(True))
     accounts = set(meeting_accounts)
-    for chunk in _chunks(touched | set(aliases.weak_of(session, PersonAliasRow, tenant_id, touched))):
+    for chunk in chunks(touched | set(aliases.weak_of(session, PersonAliasRow, tenant_id, touched))):
         accounts.update(session.scalars(select(StakeholderRow.account_id).where(
             *active, StakeholderRow.person_key.in_(chunk))))
     rows: list[tuple[str, str, str | None, str]] = []
     info: dict[str, G.AccountInfo] = {}
-    for chunk in _chunks(accounts):
+    for chunk in chunks(accounts):
         rows += session.execute(select(StakeholderRow.stakeholder_id, StakeholderRow.account_id,
                                        StakeholderRow.person_key, StakeholderRow.role)
                                 .where(*active, StakeholderRow.account_id.in_(chunk))).all()

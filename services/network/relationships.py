@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit import access, aliases
 from rapportkit.catalog import ROLES
-from rapportkit.db import utc
+from rapportkit.db import chunks, utc
 from rapportkit.envelope import format_time
 from rapportkit.errors import bad_request, not_found
 from rapportkit.identity import Identity
@@ -40,12 +40,6 @@ from services.network.models import (
 from services.network.settings import relationship_settings
 
 NAMED_ROLES = [r for r in ROLES if r != "unknown"]
-
-
-def _chunks(values: Iterable[str], size: int = 500) -> Iterable[list[str]]:
-    items = sorted(set(values))
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def person_keys(session: Session, tenant_id: str, keys: Iterable[str]) -> dict[str, str]:
@@ -112,7 +106,7 @@ def _facts_query(tenant_id: str, chunk: list[str]) -> Any:
 def load_facts(session: Session, tenant_id: str, keymap: dict[str, str]) -> dict[tuple[str, str], S.Facts]:
     """(rep, person) → what the rep has with the person, for every person of `keymap`."""
     pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
-    for chunk in _chunks(keymap):
+    for chunk in chunks(keymap):
         for kind, rep, key, conversation, n, m, *times in session.execute(_facts_query(tenant_id, chunk)):
             pair = pairs[(rep, keymap[key])]
             pair.touch(*times)

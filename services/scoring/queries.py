@@ -4,7 +4,7 @@ reps at once."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rapportkit import aliases
-from rapportkit.db import among, utc
+from rapportkit.db import among, chunks, utc
 from services.scoring import facts as F
 from services.scoring.facts import Context, Fact, Stakeholder
 from services.scoring.model import Score, compute
@@ -35,12 +35,6 @@ def _fact(row: Any) -> Fact:
                 flag=row.flag, detail=row.detail)
 
 
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    ordered = sorted(values)
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start:start + CHUNK]
-
-
 def rep_facts(session: Session, tenant_id: str, rep_id: str, first: date, last: date) -> list[Fact]:
     return tenant_facts(session, tenant_id, first, last, [rep_id]).get(rep_id, [])
 
@@ -53,8 +47,9 @@ def tenant_facts(session: Session, tenant_id: str, first: date, last: date,
                                         FactRow.at < day_start(last + timedelta(days=1)))
             .order_by(FactRow.at, FactRow.id))
     grouped: dict[str, list[Fact]] = defaultdict(list)
-    chunks = [stmt] if reps is None else (stmt.where(among(session, FactRow.rep_id, c)) for c in _chunks(set(reps)))
-    for chosen in chunks:
+    statements = [stmt] if reps is None else (
+        stmt.where(among(session, FactRow.rep_id, c)) for c in chunks(reps, CHUNK))
+    for chosen in statements:
         for row in session.execute(chosen):
             grouped[row.rep_id].append(_fact(row))
     merged = aliases.resolve(session, PersonAliasRow, tenant_id,
@@ -99,7 +94,7 @@ def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[
     accepted = select(FactRow.rep_id, FactRow.person, func.min(FactRow.at)).where(
         FactRow.tenant_id == tenant_id, FactRow.kind == F.CONN_ACCEPTED, FactRow.person.is_not(None))
     firsts: list[tuple[str, str, datetime]] = []
-    for reps in _chunks(windows):
+    for reps in chunks(windows, CHUNK):
         firsts += [(rep, person, utc(at)) for rep, person, at in session.execute(
             accepted.where(among(session, FactRow.rep_id, reps)).group_by(FactRow.rep_id, FactRow.person)) if person]
     merged = aliases.resolve(session, PersonAliasRow, tenant_id, {person for _, person, _ in firsts})
@@ -112,7 +107,7 @@ def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[
     people |= set(aliases.weak_of(session, PersonAliasRow, tenant_id, people))  # stakeholders stored by name
     active = StakeholderRow.tenant_id == tenant_id, StakeholderRow.active.is_(True)
     found: list[tuple[str, str, str]] = []
-    for chunk in _chunks(people):
+    for chunk in chunks(people, CHUNK):
         found += [(person, account, role) for person, account, role in session.execute(select(
             StakeholderRow.person, StakeholderRow.account_id, StakeholderRow.role).where(
                 *active, among(session, StakeholderRow.person, chunk))) if person]
@@ -121,7 +116,7 @@ def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[
         source.stakeholders[merged.get(person, person)] = Stakeholder(account, role)
     accounts = {s.account_id for s in source.stakeholders.values()} | {f.account_id for f in facts if f.account_id}
     members: list[tuple[str, str, str]] = []
-    for chunk in _chunks(accounts):
+    for chunk in chunks(accounts, CHUNK):
         members += [(account, who or stakeholder_id, role) for account, who, stakeholder_id, role in session.execute(
             select(StakeholderRow.account_id, StakeholderRow.person, StakeholderRow.stakeholder_id,
                    StakeholderRow.role).where(*active, among(session, StakeholderRow.account_id, chunk)))]
@@ -134,7 +129,7 @@ def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[
     merged = aliases.resolve(session, PersonAliasRow, tenant_id, {who for _, who, _ in members})
     for account, who, role in members:
         source.centres.setdefault(account, {})[merged.get(who, who)] = role
-    for chunk in _chunks({f.ref for f in facts if f.kind == F.SIGNAL_ACTIONED and f.ref}):
+    for chunk in chunks({f.ref for f in facts if f.kind == F.SIGNAL_ACTIONED and f.ref}, CHUNK):
         for signal_id, at in session.execute(select(SignalRow.signal_id, SignalRow.captured_at).where(
                 SignalRow.tenant_id == tenant_id, among(session, SignalRow.signal_id, chunk))):
             source.captured[signal_id] = utc(at)
