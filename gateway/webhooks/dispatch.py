@@ -57,20 +57,18 @@ class Dispatcher(ConsumerLoop):
     """The consumer loop, staging deliveries instead of calling handlers."""
 
     def process(self, messages: list[Message]) -> None:
+        # most polls concern nobody: parse only the messages of tenants that subscribe (a key names
+        # its tenant; a message without such a key is parsed to learn it)
+        keyed = [(m, tenant_of(m.key, None)) for m in messages]
+        unkeyed = [e for e in (published(m) for m, t in keyed if t is None) if e]
+        candidates = {t for _, t in keyed if t} | {e.tenant_id for e in unkeyed}
         attempt = 0
-        while messages:  # the offsets are not committed until the rows are: retry while the database is away
+        while candidates:  # the offsets are not committed until the rows are: retry while the database is away
             try:
-                # most polls concern nobody: parse only the messages of tenants that subscribe (a
-                # key names its tenant; a message without such a key is parsed to learn it)
-                unkeyed = [e for e in (published(m) for m in messages if tenant_of(m.key, None) is None) if e]
-                candidates = {tenant_of(m.key, None) for m in messages} | {e.tenant_id for e in unkeyed}
-                candidates.discard(None)
-                if not candidates:
-                    return
                 with read_session(self.session_factory) as session:
-                    wanted = store.subscribed(session, sorted(t for t in candidates if t is not None))
-                keyed = (published(m) for m in messages if tenant_of(m.key, None) in wanted)
-                events = [e for e in (*keyed, *unkeyed) if e is not None and e.tenant_id in wanted]
+                    wanted = store.subscribed(session, sorted(candidates))
+                parsed = (published(m) for m, t in keyed if t in wanted)
+                events = [e for e in (*parsed, *unkeyed) if e is not None and e.tenant_id in wanted]
                 if not events:
                     return
                 with unit_of_work(self.session_factory) as session:
