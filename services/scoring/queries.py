@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -31,8 +31,7 @@ CHUNK = 5000  # ids per IN (...) list: well under every driver's limit of bound 
 
 
 def _fact(row: Any) -> Fact:
-    return Fact(kind=row.kind, at=utc(row.at), person=row.person, account_id=row.account_id, ref=row.ref,
-                flag=row.flag, detail=row.detail)
+    return Fact(row.kind, utc(row.at), row.person, row.account_id, row.ref, row.flag, row.detail)
 
 
 def rep_facts(session: Session, tenant_id: str, rep_id: str, first: date, last: date) -> list[Fact]:
@@ -56,7 +55,7 @@ def tenant_facts(session: Session, tenant_id: str, first: date, last: date,
                              {f.person for facts in grouped.values() for f in facts if f.person})
     if merged:  # a person known by name counts as the same person with a URL (rapportkit.aliases)
         for facts in grouped.values():
-            facts[:] = [replace(f, person=merged[f.person]) if f.person in merged else f for f in facts]
+            facts[:] = [f._replace(person=merged[f.person]) if f.person in merged else f for f in facts]
     return grouped
 
 
