@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,27 +37,33 @@ PROFILE = os.environ.get("BENCH_PROFILE", "1") != "0"
 # the SQLite stack's gateway on BASE+80 and services on BASE+100+…
 PORT_BASE = env_int("BENCH_PORT_BASE", 18500)
 REPS = 200
-DAY = "2026-11-01"
+POLL_SECONDS = 0.02  # between two reads of a score a probe waits for (each read costs the stack CPU too)
 
 
 def progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def event(rep: str, n: int, tenant: str = "demo") -> dict[str, Any]:
-    """A message the rep sent: the bulk of the ingest phases."""
+def now() -> str:
+    """The current time as an event time: live events happen now, and count in today's score."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event(rep: str, n: int, tenant: str = "demo", *, live: bool = False) -> dict[str, Any]:
+    """A message the rep sent: the bulk of the ingest phases. The end-to-end phase's are spread over
+    20 days of history; `live` ones (the background load beside the freshness probes) happen now."""
     return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "bench", "type": "rapport.network.message.sent",
-            "time": f"2026-11-{1 + n % 20:02d}T10:00:00Z", "tenantid": tenant,
+            "time": now() if live else f"2026-11-{1 + n % 20:02d}T10:00:00Z", "tenantid": tenant,
             "data": {"rep_id": rep, "conversation_id": f"c-{n % 997}", "channel": "linkedin",
                      "person": {"profile_url": f"https://www.linkedin.com/in/p{n % 5000}"},
                      "text": "Thanks for the thoughtful post on procurement timelines — how does your team "
                              "handle security reviews?"}}
 
 
-def profile_view(rep: str, n: int, day: str = DAY) -> dict[str, Any]:
-    """One profile view: raises the rep's `research_actions` factor by one on `day`."""
+def profile_view(rep: str, n: int) -> dict[str, Any]:
+    """One profile view, now: raises the rep's `research_actions` factor of today by one."""
     return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "bench", "type": "rapport.insight.profile.viewed",
-            "time": f"{day}T10:00:00Z", "tenantid": "demo",
+            "time": now(), "tenantid": "demo",
             "data": {"rep_id": rep, "person": {"profile_url": f"https://www.linkedin.com/in/{rep}-v{n}"}}}
 
 
@@ -64,9 +71,10 @@ def research_actions(score: dict[str, Any]) -> float:
     return float(next(f["raw"] for f in score["factors"] if f["name"] == "research_actions"))
 
 
-def visible_views(client: httpx.Client, rep: str, day: str = DAY) -> float:
-    """The rep's profile views on `day` as its score shows them (-1 while the rep is unknown)."""
-    r = client.get(f"/v1/reps/{rep}/score", params={"date": day})
+def visible_views(client: httpx.Client, rep: str) -> float:
+    """The rep's profile views as its score of today shows them, read as the dashboard reads it (no
+    date: today's, the score the scorer keeps materialised); -1 while the rep is unknown."""
+    r = client.get(f"/v1/reps/{rep}/score")
     return research_actions(r.json()) if r.status_code == 200 else -1.0
 
 
@@ -80,7 +88,7 @@ def wait_visible(client: httpx.Client, rep: str, at_least: float, started: float
     while visible_views(client, rep) < at_least:
         if time.perf_counter() - started > timeout:
             raise RuntimeError(f"an event for {rep} took over {timeout:.0f} s to reach the score")
-        time.sleep(0.005)
+        time.sleep(POLL_SECONDS)
     return time.perf_counter() - started
 
 

@@ -65,7 +65,7 @@ class BackgroundLoad:
         with httpx.Client(base_url=self.gateway_url, timeout=60,
                           headers={"Authorization": f"Bearer {self.token}"}) as c:
             while not self._halt.is_set():
-                batch = [event(f"bg-rep-{(n + i) % REPS}", n + i) for i in range(per_tick)]
+                batch = [event(f"bg-rep-{(n + i) % REPS}", n + i, live=True) for i in range(per_tick)]
                 n += per_tick
                 r = c.post("/v1/events", content=jsonutil.dumps(batch), headers={"Content-Type": "application/json"})
                 with self._lock:

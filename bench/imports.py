@@ -100,7 +100,7 @@ def _reader(gateway_url: str, token: str, rep: str, halt: threading.Event, out: 
     with httpx.Client(base_url=gateway_url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
         while not halt.is_set():
             started = time.perf_counter()
-            r = c.get(f"/v1/reps/{rep}/score", params={"date": "2026-11-01"})
+            r = c.get(f"/v1/reps/{rep}/score")
             elapsed = time.perf_counter() - started
             if r.status_code != 200:
                 raise RuntimeError(f"reading {rep}'s score answered {r.status_code}: {r.text[:200]}")
