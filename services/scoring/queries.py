@@ -30,10 +30,6 @@ FACT_COLUMNS = (FactRow.rep_id, FactRow.kind, FactRow.at, FactRow.person, FactRo
 CHUNK = 5000  # ids per IN (...) list: well under every driver's limit of bound parameters
 
 
-def _fact(row: Any) -> Fact:
-    return Fact(row.kind, utc(row.at), row.person, row.account_id, row.ref, row.flag, row.detail)
-
-
 def rep_facts(session: Session, tenant_id: str, rep_id: str, first: date, last: date) -> list[Fact]:
     return tenant_facts(session, tenant_id, first, last, [rep_id]).get(rep_id, [])
 
@@ -48,9 +44,9 @@ def tenant_facts(session: Session, tenant_id: str, first: date, last: date,
     grouped: dict[str, list[Fact]] = defaultdict(list)
     statements = [stmt] if reps is None else (
         stmt.where(among(session, FactRow.rep_id, c)) for c in chunks(reps, CHUNK))
-    for chosen in statements:
-        for row in session.execute(chosen):
-            grouped[row.rep_id].append(_fact(row))
+    for chosen in statements:  # unpacked, not read by attribute: a busy scorer pass reads tens of thousands
+        for rep_id, kind, at, person, account_id, ref, flag, detail in session.execute(chosen):
+            grouped[rep_id].append(Fact(kind, utc(at), person, account_id, ref, flag, detail))
     merged = aliases.resolve(session, PersonAliasRow, tenant_id,
                              {f.person for facts in grouped.values() for f in facts if f.person})
     if merged:  # a person known by name counts as the same person with a URL (rapportkit.aliases)
