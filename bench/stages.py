@@ -8,7 +8,8 @@ The stages, in pipeline order:
 - scoring consumer apply: `scoring_events_consumed_total{outcome="applied"}`;
 - scorer: `scoring_rep_days_scored_total` (rep-days; done when it stops moving after the apply).
 
-A sampler thread reads the counters every 0.2 s. A stage's rate is over its own span: the events it
+A sampler thread reads the counters every 0.5 s (each read renders a process's whole /metrics page;
+at 0.2 s the scrapes were 3 % of the scoring worker's samples). A stage's rate is over its own span: the events it
 counted after the sample where its counter first moved, up to the sample where it reached the
 total, over that time. A stage fed
 by a slower one upstream can go no faster than its feeder, so the bottleneck is the most upstream
@@ -29,6 +30,7 @@ from stack.processes import SERVICES, Stack
 
 OWNERS = tuple(s for s in SERVICES if s != "scoring")
 Counter = Callable[[httpx.Client], float]
+SAMPLE_SECONDS = 0.5
 
 
 @dataclass
@@ -43,8 +45,8 @@ class Stage:
     def rate(self) -> float:
         if self.first is None or self.done is None:
             return float("nan")
-        if self.done - self.first < 0.2:  # all within one sample
-            return self.count / 0.2
+        if self.done - self.first < SAMPLE_SECONDS:  # all within one sample
+            return self.count / SAMPLE_SECONDS
         return (self.count - self.at_first) / (self.done - self.first)
 
 
@@ -75,7 +77,7 @@ class StageSampler:
 
     stack: Stack
     total: int
-    interval: float = 0.2
+    interval: float = SAMPLE_SECONDS
     stages: dict[str, Stage] = field(default_factory=dict)
     _counters: dict[str, Counter] = field(default_factory=dict)
     _base: dict[str, float] = field(default_factory=dict)
@@ -146,7 +148,7 @@ def rates(stages: dict[str, Stage], events: int) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, stage in stages.items():
         if name == "scorer" and stage.first is not None and stage.done is not None:
-            out[name] = events / max(stage.done - stage.first, 0.2)
+            out[name] = events / max(stage.done - stage.first, SAMPLE_SECONDS)
         else:
             out[name] = stage.rate()
     return out
