@@ -169,5 +169,7 @@ def test_a_restart_of_every_process_during_delivery_loses_no_delivery(
             reps = {r.event["data"]["rep_id"] for r in receiver.received if r.answered < 300}
         return reps if reps >= {*before, *during} else None
 
-    eventually(every_rep, timeout=30, what="every score update delivered after the restart")
+    # no delivery lost is the point, not speed: after a SIGKILL the consumer groups wait out the dead
+    # members' session (10 s) before they rebalance, and a slow machine restarts nine processes slowly
+    eventually(every_rep, timeout=90, what="every score update delivered after the restart")
     assert not receiver.unverified
