@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from rapportkit.envelope import format_time
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 
@@ -46,7 +48,7 @@ def progress(msg: str) -> None:
 
 def now() -> str:
     """The current time as an event time: live events happen now, and count in today's score."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_time(datetime.now(UTC))
 
 
 def event(rep: str, n: int, tenant: str = "demo", *, live: bool = False) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def research_actions(score: dict[str, Any]) -> float:
 
 def visible_views(client: httpx.Client, rep: str) -> float:
     """The rep's profile views as its score of today shows them, read as the dashboard reads it (no
-    date: today's, the score the scorer keeps materialised); -1 while the rep is unknown."""
+    date: today's); -1 while the rep is unknown."""
     r = client.get(f"/v1/reps/{rep}/score")
     return research_actions(r.json()) if r.status_code == 200 else -1.0
 
