@@ -30,12 +30,13 @@ IngestHandlers = Mapping[str, IngestHandler]
 
 
 LANE_HEADER = "X-Rapport-Lane"
-BATCH_INFO = "rapport.ingest_batch"  # Session.info key: the events of the request, for handlers that load for all
+BATCH_INFO = "rapport.ingest_batch"  # Session.info key: the events the request's handlers handle
 
 
 def batch_of(session: Session) -> list[Event]:
-    """For an ingest handler: every event of the request it is handling one of (to load what they all
-    need in one query instead of one per event)."""
+    """For an ingest handler: every event of the request that a handler is to handle (claimed in the
+    inbox now, the first of its id; not the duplicates), so a handler loads or locks what they all
+    need in one statement instead of one per event."""
     return list(session.info.get(BATCH_INFO, ()))
 
 
@@ -46,9 +47,11 @@ def apply_events(session: Session, events: list[Event], handlers: IngestHandlers
     Three statements per batch whatever its size: the handled events' ids are claimed in the
     inbox, the others are looked up in the outbox, and every event to publish is staged in order.
     """
-    session.info[BATCH_INFO] = events
     handled = [(e["tenantid"], e["id"], e["type"]) for e in events if e["type"] in handlers]
     claimed = inbox.claim_many(session, handled)
+    first = {(e["tenantid"], e["id"]): e for e in reversed(events) if e["type"] in handlers}
+    session.info[BATCH_INFO] = [e for e in events if first.get((e["tenantid"], e["id"])) is e
+                                and (e["tenantid"], e["id"]) in claimed]
     known: set[tuple[str, str]] = set()
     for tenant in {e["tenantid"] for e in events if e["type"] not in handlers}:
         plain_ids = [e["id"] for e in events if e["tenantid"] == tenant and e["type"] not in handlers]

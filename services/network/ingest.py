@@ -17,6 +17,7 @@ person stored by name only into the same person with a URL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,24 +26,68 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapportkit import aliases
-from rapportkit.db import among, chunks, dialect_insert, insert_ignore, table_of, utc
+from rapportkit.db import among, chunks, dialect_insert, insert_many, table_of, utc
 from rapportkit.envelope import Event, parse_time
+from rapportkit.errors import ApiError
 from rapportkit.ingest import IngestHandler, batch_of
 from rapportkit.people import require_person_key
 from services.network import connections as C
 from services.network.models import Base, ConnectionRow, MeetingRow, MessageRow, PersonAliasRow
 from services.network.pitch import classify
 
+LOCKED = "network.locked"  # Session.info: (model, primary key) → the row, for the rows this transaction locked
+RowOf = Callable[[Event], tuple[tuple[str, ...], dict[str, Any]]]  # an event's row: its primary key and blank
 
-def _locked(session: Session, model: type[Base], pk: tuple[str, ...], blank: dict[str, Any]) -> Any:
-    """The row with primary key `pk`, locked for this transaction; inserted from `blank` first if
-    missing (INSERT … ON CONFLICT DO NOTHING, so concurrent first writers do not collide)."""
-    row = session.get(model, pk, with_for_update=True)
-    if row is None:
-        keys = [c.name for c in table_of(model).primary_key.columns]
-        insert_ignore(session, model, blank, keys=keys)
-        row = session.get(model, pk, with_for_update=True)
-    return row
+
+def _locked(session: Session, model: type[Base], event: Event, row_of: RowOf, types: tuple[str, ...]) -> Any:
+    """The row of `event` (`row_of` gives its primary key and a blank row), locked for this
+    transaction; inserted from the blank first if missing (INSERT … ON CONFLICT DO NOTHING, so
+    concurrent first writers do not collide).
+
+    The first call of a request locks the rows of every event of the request of `types` in at most
+    three statements: the rows there are, the missing ones inserted, those loaded. It was three
+    round trips per event, the network API's whole time during an import. Rows are locked in key
+    order, so two requests touching the same rows wait for each other instead of deadlocking. The
+    session holds the rows in `Session.info` (its identity map alone would let them go)."""
+    locked: dict[tuple[type[Base], tuple[str, ...]], Any] = session.info.setdefault(LOCKED, {})
+    pk, blank = row_of(event)
+    if (model, pk) not in locked:
+        wanted = {pk: blank}
+        for other in batch_of(session):
+            if other["type"] in types:
+                try:
+                    wanted.setdefault(*row_of(other))
+                except ApiError:  # an event its own handler refuses, naming its own id
+                    continue
+        wanted = {k: v for k, v in wanted.items() if (model, k) not in locked}
+        loaded = _lock(session, model, sorted(wanted))
+        missing = [wanted[k] for k in sorted(wanted) if k not in loaded]
+        if missing:
+            insert_many(session, table_of(model), missing, conflict=[c.name for c in table_of(model).primary_key])
+            loaded.update(_lock(session, model, sorted(k for k in wanted if k not in loaded)))
+        locked.update(((model, k), row) for k, row in loaded.items())
+    return locked.get((model, pk))
+
+
+def _lock(session: Session, model: type[Base], keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
+    """The rows of `keys` (primary key → row), loaded FOR UPDATE in key order by one statement per
+    tenant whose text does not change (each key column `among` its values: a superset, filtered here)."""
+    columns = list(table_of(model).primary_key)
+    wanted, found = set(keys), {}
+    for tenant in sorted({k[0] for k in keys}):
+        mine = [k for k in keys if k[0] == tenant]
+        stmt = select(model).where(columns[0] == tenant, *(among(session, c, sorted({k[i] for k in mine}))
+                                                         for i, c in enumerate(columns[1:], start=1)))
+        for row in session.scalars(stmt.order_by(*columns).with_for_update()):
+            key = tuple(getattr(row, c.key) for c in columns)
+            if key in wanted:
+                found[key] = row
+    return found
+
+
+def _connection_row(event: Event) -> tuple[tuple[str, ...], dict[str, Any]]:
+    tenant, rep, key = event["tenantid"], event["data"]["rep_id"], require_person_key(event)
+    return (tenant, rep, key), {"tenant_id": tenant, "rep_id": rep, "person_key": key, "status": C.PENDING}
 
 
 def connection(session: Session, event: Event) -> list[Event]:
@@ -53,8 +98,7 @@ def connection(session: Session, event: Event) -> list[Event]:
     pk = (tenant, data["rep_id"], key)
     session.info.setdefault(TOUCHED, set()).add(pk)
     with session.no_autoflush:
-        row: ConnectionRow = _locked(session, ConnectionRow, pk, {
-            "tenant_id": tenant, "rep_id": data["rep_id"], "person_key": key, "status": C.PENDING})
+        row: ConnectionRow = _locked(session, ConnectionRow, event, _connection_row, CONNECTION_TYPES)
     history = C.record(row.history(), transition, at, direction=data.get("direction"))
     row.store(history, C.status(history))
     if at >= (utc(row.person_at) or at):
@@ -141,15 +185,19 @@ def _write_messages(session: Session) -> None:
             index_elements=["tenant_id", "event_id"]), rows)
 
 
+def _meeting_row(event: Event) -> tuple[tuple[str, ...], dict[str, Any]]:
+    tenant, data = event["tenantid"], event["data"]
+    return (tenant, data["meeting_id"]), {"tenant_id": tenant, "meeting_id": data["meeting_id"],
+                                          "rep_id": data["rep_id"], "kind": data["kind"],
+                                          "updated_at": parse_time(event["time"])}
+
+
 def meeting(session: Session, event: Event) -> list[Event]:
     aliases.learn_from_request(session, PersonAliasRow, event)
-    data, tenant = event["data"], event["tenantid"]
-    at = parse_time(event["time"])
+    data, at = event["data"], parse_time(event["time"])
     key = require_person_key(event) if data.get("person") is not None else None
     with session.no_autoflush:
-        row: MeetingRow = _locked(session, MeetingRow, (tenant, data["meeting_id"]), {
-            "tenant_id": tenant, "meeting_id": data["meeting_id"], "rep_id": data["rep_id"], "kind": data["kind"],
-            "updated_at": at})
+        row: MeetingRow = _locked(session, MeetingRow, event, _meeting_row, MEETING_TYPES)
     if event["type"].endswith(".booked"):
         row.booked_at = min(at, utc(row.booked_at) or at)
     else:
@@ -174,6 +222,8 @@ def person_named(session: Session, event: Event) -> list[Event]:
 
 _T = "rapport.network."
 MESSAGE_TYPES = (f"{_T}message.sent", f"{_T}message.received")
+CONNECTION_TYPES = tuple(f"{_T}connection.{t}" for t in ("requested", "accepted", "declined", "withdrawn"))
+MEETING_TYPES = (f"{_T}meeting.booked", f"{_T}meeting.held")
 INGEST_HANDLERS: dict[str, IngestHandler] = {
     f"{_T}connection.requested": connection,
     f"{_T}connection.accepted": connection,
