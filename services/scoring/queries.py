@@ -174,5 +174,9 @@ def tenant_settings(session: Session, tenant_id: str) -> ScoringSettings:
 
 def settings_of(row: TenantSettingsRow | None) -> ScoringSettings:
     """A tenant's settings from its stored row (None: the defaults)."""
-    values: dict[str, Any] = dict(row.settings) if row else {}
-    return ScoringSettings(**{k: v for k, v in values.items() if k in SETTING_FIELDS})
+    return settings_from(row.settings if row else None)
+
+
+def settings_from(stored: dict[str, Any] | None) -> ScoringSettings:
+    """A tenant's settings from their stored JSON (None: the defaults)."""
+    return ScoringSettings(**{k: v for k, v in (stored or {}).items() if k in SETTING_FIELDS})

@@ -74,9 +74,9 @@ def served(db: SessionFactory, day: date = DAY) -> dict[str, Entry] | None:
 def rep_read(db: SessionFactory, rep: str) -> tuple[bool, float]:
     """(served from the materialised row, total) of the rep's score of DAY, as the read does it."""
     with read_session(db) as session:
-        settings = tenant_settings(session, TENANT)
-        kept = current.rep_score(session, TENANT, rep, DAY, settings)
+        found = current.rep_score(session, TENANT, rep, DAY)
         computed = rep_scores(session, TENANT, [rep], DAY)[rep]
+        kept = found[0] if found is not None else None
         if kept is not None:
             assert kept.factors == computed.factors and kept.pillars == computed.pillars
         return kept is not None, computed.total
@@ -97,6 +97,12 @@ def test_the_scorer_keeps_every_reps_score_and_reads_stay_exact(db: SessionFacto
     assert served(db) == from_scratch(db), "the board scores the reps behind at read time"
     settle(s)
     assert rep_read(db, "ana")[0] and served(db) == from_scratch(db)
+
+    with unit_of_work(db) as session:
+        session.merge(TenantSettingsRow(tenant_id=TENANT, settings={"window_days": 7}))
+    assert rep_read(db, "ana")[0] is False, "a row scored under other settings is not served"
+    settle(s)
+    assert rep_read(db, "ana")[0], "the board built again under the new settings is"
 
 
 def test_a_change_of_context_shows_once_the_board_is_built_again(db: SessionFactory) -> None:

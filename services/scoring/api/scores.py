@@ -54,13 +54,15 @@ def known_rep(session: Session, tenant_id: str, rep_id: str) -> bool:
 @router.get("/v1/reps/{rep_id}/score", response_model=ScoreRead)
 def get_score(rep_id: PathId, identity: IdentityDep, session: SessionDep, date: date | None = None) -> dict[str, Any]:
     access.check_rep(identity, rep_id)
+    day = date or today()
+    kept = current.rep_score(session, identity.tenant_id, rep_id, day)  # a kept row: the rep is known
+    if kept is not None:
+        score, settings = kept
+        return score_body(rep_id, score, settings.window_days)
     if not known_rep(session, identity.tenant_id, rep_id):
         raise not_found(f"rep {rep_id!r}")
-    day = date or today()
     settings = tenant_settings(session, identity.tenant_id)
-    score = (current.rep_score(session, identity.tenant_id, rep_id, day, settings)
-             or rep_scores(session, identity.tenant_id, [rep_id], day)[rep_id])
-    return score_body(rep_id, score, settings.window_days)
+    return score_body(rep_id, rep_scores(session, identity.tenant_id, [rep_id], day)[rep_id], settings.window_days)
 
 
 @router.get("/v1/reps/{rep_id}/score/history", response_model=ScoreHistory, responses=csv_export.CSV_ANSWER)
