@@ -60,8 +60,11 @@ class Feeder:
         self.ready = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
+        # fetch_max_wait_ms: how long the broker holds a fetch while there is nothing new; a message
+        # ends it at once, so it costs no latency. 100 ms made the idle gateway fetch every partition
+        # ten times a second: gateway 0.11 -> 0.08 core and the broker 0.15 -> 0.12 core with 500
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None,
-                                 client_id="gateway-stream", enable_auto_commit=False, fetch_max_wait_ms=100,
+                                 client_id="gateway-stream", enable_auto_commit=False, fetch_max_wait_ms=500,
                                  metadata_max_age_ms=30000, max_poll_records=1000, **RECONNECT)
         try:
             checked = time.monotonic()
