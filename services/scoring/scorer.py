@@ -179,7 +179,7 @@ class Build:
 
 
 class Scorer:
-    def __init__(self, session_factory: SessionFactory, *, batch: int = 100, interval: float = 0.25,
+    def __init__(self, session_factory: SessionFactory, *, batch: int = 100, interval: float = 1.0,
                  build_chunk: int = 500, clock: Callable[[], date] | None = None,
                  context_rebuild_seconds: float = current.CONTEXT_REBUILD_SECONDS,
                  consumer: ConsumerLoop | None = None, yield_seconds: float = 1.0):
