@@ -5,11 +5,10 @@ replicas' scheduler passes over the same due digests send each one once; of two 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import cast
 
 import pytest
 from sqlalchemy import update
@@ -20,8 +19,8 @@ from gateway.models import Base, DigestDelivery, DigestSubscription
 from gateway.settings import GatewaySettings
 from gateway.upstream import Upstreams
 from rapportkit.db import SessionFactory, make_engine, make_session_factory, unit_of_work
+from tests.integration.helpers import together
 
-T = TypeVar("T")
 NOW = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
 TABLES = [DigestSubscription.__table__, DigestDelivery.__table__]
 
@@ -35,23 +34,6 @@ def replicas(pg_url: str) -> Iterator[tuple[SessionFactory, SessionFactory]]:
     Base.metadata.drop_all(engines[0], tables=TABLES)  # type: ignore[arg-type]
     for engine in engines:
         engine.dispose()
-
-
-def together(*calls: Callable[[], T]) -> list[T]:
-    """Run the calls at the same moment, each in its own thread."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def subscribe(factory: SessionFactory, n: int) -> list[Subscription]:
