@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast, overload
 
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import Engine, Table, any_, bindparam, create_engine, event, func, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -76,6 +77,14 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 30.0) ->
         return engine
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
     _ping_after_idle(engine)
+
+    @event.listens_for(engine, "connect")
+    def _binary_lists(dbapi_conn: Any, _record: Any) -> None:
+        # list parameters (insert_many's unnest arrays, among's `= ANY`) travel in binary: psycopg's
+        # default for a list is its text dumper, which quotes and escapes every element in Python
+        # (500 outbox rows through insert_many: 43 ms in text, 22 ms in binary)
+        dbapi_conn.adapters.register_dumper(list, ListBinaryDumper)
+
     return engine
 
 
