@@ -43,13 +43,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def kafka() -> str:
+def kafka() -> Iterator[str]:
+    """The session's broker, emptied at its start and stopped at its end (it was left running after
+    `make test`, a tenth of a core for nothing)."""
     try:
         bootstrap = infra.fresh_kafka()
         ensure_topics(bootstrap)
     except (infra.InfraError, RuntimeError) as exc:
         pytest.fail(f"the real Kafka broker could not be started: {exc}")
-    return bootstrap
+    yield bootstrap
+    infra.stop_kafka()
 
 
 @pytest.fixture(scope="session")
