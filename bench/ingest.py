@@ -19,7 +19,7 @@ Sizes: BENCH_EVENTS (20000), BENCH_BATCH (500), BENCH_CLIENTS (2), BENCH_FRESHNE
 BENCH_BACKGROUND_RATE (500), BENCH_BACKGROUND_CLIENTS (4), BENCH_IMPORT_ROWS (50000), BENCH_SQLITE_IMPORT_ROWS (15000),
 BENCH_REPLAY_SECONDS (600), BENCH_QUERY_* (bench/queries.py). Ports: BENCH_PORT_BASE (18500; the
 gateway on BASE-20); the broker RAPPORT_KAFKA_PORT / RAPPORT_KAFKA_CONTROLLER_PORT (19592 / 19593,
-emptied at the start of each run). BENCH_PROFILE=0 turns py-spy off.
+emptied at the start of each run and stopped at its end). BENCH_PROFILE=0 turns py-spy off.
 """
 
 from __future__ import annotations
@@ -154,29 +154,32 @@ def main() -> int:
     started = time.perf_counter()
     progress(f"bench: starting an emptied Kafka broker (:{infra.kafka_port()}) and PostgreSQL")
     bootstrap = infra.fresh_kafka()
-    infra.start_postgres()
-    ensure_topics(bootstrap)
-    token = f"bench-{secrets.token_hex(8)}"
-    figures = summary.Figures(sizes={"events": EVENTS, "batch": BATCH, "clients": CLIENTS,
-                                     "freshness_probes": FRESHNESS, "import_rows": IMPORT_ROWS,
-                                     "sqlite_import_rows": SQLITE_IMPORT_ROWS, "query_reps": queries.REPS,
-                                     "query_events": queries.EVENTS, "cores": os.cpu_count() or 0,
-                                     "profiled": int(PROFILE)})
-    shutil.rmtree(OUT / "profiles", ignore_errors=True)
-    profiler = Profiler(OUT / "profiles")
-    postgres_phases(bootstrap, token, figures, profiler)
-    sqlite_phase(bootstrap, token, figures)
-    path = OUT / "summary.json"
-    data = summary.write(figures, path)
-    print()
-    print("\n".join(summary.table(data, figures, path)))
-    print(f"  queries with {queries.REPS:,} reps, {queries.EVENTS:,} events loaded:")
-    for name, latencies in figures.queries.items():
-        print(f"    {name:<30} p50 {statistics.median(latencies) * 1000:>7.0f} ms / p99 "
-              f"{percentile(latencies, 0.99) * 1000:.0f} ms   ({len(latencies)} reads)")
-    print("  stages (events/s): " + ", ".join(f"{k} {v:,.0f}" for k, v in figures.stages.items())
-          + f"; bottleneck: {stages.bottleneck(figures.stages)}")
-    print(f"  ({time.perf_counter() - started:.0f} s in all)")
+    try:
+        infra.start_postgres()
+        ensure_topics(bootstrap)
+        token = f"bench-{secrets.token_hex(8)}"
+        figures = summary.Figures(sizes={"events": EVENTS, "batch": BATCH, "clients": CLIENTS,
+                                         "freshness_probes": FRESHNESS, "import_rows": IMPORT_ROWS,
+                                         "sqlite_import_rows": SQLITE_IMPORT_ROWS, "query_reps": queries.REPS,
+                                         "query_events": queries.EVENTS, "cores": os.cpu_count() or 0,
+                                         "profiled": int(PROFILE)})
+        shutil.rmtree(OUT / "profiles", ignore_errors=True)
+        profiler = Profiler(OUT / "profiles")
+        postgres_phases(bootstrap, token, figures, profiler)
+        sqlite_phase(bootstrap, token, figures)
+        path = OUT / "summary.json"
+        data = summary.write(figures, path)
+        print()
+        print("\n".join(summary.table(data, figures, path)))
+        print(f"  queries with {queries.REPS:,} reps, {queries.EVENTS:,} events loaded:")
+        for name, latencies in figures.queries.items():
+            print(f"    {name:<30} p50 {statistics.median(latencies) * 1000:>7.0f} ms / p99 "
+                  f"{percentile(latencies, 0.99) * 1000:.0f} ms   ({len(latencies)} reads)")
+        print("  stages (events/s): " + ", ".join(f"{k} {v:,.0f}" for k, v in figures.stages.items())
+              + f"; bottleneck: {stages.bottleneck(figures.stages)}")
+        print(f"  ({time.perf_counter() - started:.0f} s in all)")
+    finally:
+        infra.stop_kafka()  # the emptied broker is the bench's own: it was left running
     return 0
 
 
