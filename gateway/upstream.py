@@ -22,10 +22,16 @@ def unavailable(service: str, exc: Exception) -> ApiError:
                     f"the {service} service is unavailable ({type(exc).__name__}); retry later")
 
 
+# An idle pooled connection is dropped after this long, well before the services' uvicorn closes it
+# (--timeout-keep-alive, 5 s). At httpx's default, also 5 s, a request could go out on a connection the
+# service was closing at that moment and fail with RemoteProtocolError: a 503 for a healthy service.
+KEEPALIVE_SECONDS = 2.0
+
+
 class Upstreams:
     def __init__(self, urls: dict[str, str], *, secret: str, timeout: float):
         self.secret = secret
-        limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+        limits = httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS)
         self.clients = {name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
                         for name, url in urls.items()}
 
