@@ -249,6 +249,21 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """Send the block's statements to PostgreSQL together, in psycopg's pipeline mode: one round trip
+    when the block ends instead of one per statement. Only for statements whose results the block
+    does not read (no RETURNING, no SELECT: SQLAlchemy sees no result until the block ends); an error
+    of any of them is raised when the block ends. The session's pending ORM changes are flushed
+    first. SQLite: the statements run as they come."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.flush()
+    with cast(Any, session.connection().connection.driver_connection).pipeline():
+        yield
+
+
 def notify(session: Session, channel: str) -> None:
     """Wake the `Listener`s of `channel` when the session's transaction commits (PostgreSQL NOTIFY,
     once per session); nothing on SQLite, whose listeners poll."""

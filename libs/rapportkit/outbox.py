@@ -85,13 +85,13 @@ def add(session: Session, event: Event, *, lane: str = LIVE) -> bool:
     return insert_ignore(session, OutboxRow, _values([event], lane)[0], keys=["tenant_id", "event_id"])
 
 
-def add_many(session: Session, events: list[Event], *, lane: str = LIVE) -> int:
-    """Stage many events at once, in order; events already here are skipped."""
+def add_many(session: Session, events: list[Event], *, lane: str = LIVE) -> None:
+    """Stage many events at once, in order; events already here are skipped. Reads nothing back, so
+    it may run in a `rapportkit.db.pipelined` block."""
     if not events:
-        return 0
+        return
     notify(session, CHANNEL)
-    return len(insert_many(session, table_of(OutboxRow), _values(events, lane),
-                           conflict=["tenant_id", "event_id"], returning=["seq"]))
+    insert_many(session, table_of(OutboxRow), _values(events, lane), conflict=["tenant_id", "event_id"])
 
 
 def known_ids(session: Session, tenant_id: str, event_ids: list[str]) -> set[str]:

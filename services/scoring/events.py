@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit import aliases, outbox
 from rapportkit.consumer import Handler, handled_lane, handlers
-from rapportkit.db import among, dialect_insert, insert_ignore, insert_many, table_of, utc
+from rapportkit.db import among, dialect_insert, insert_many, pipelined, table_of, utc
 from rapportkit.envelope import Event, new_event, parse_time
 from rapportkit.people import erasure_keys, person_key_or_none
 from rapportkit.privacy import erasure_completed
@@ -126,33 +126,37 @@ def _mark_changes(session: Session) -> None:
     # each statement is of one row, executed for many: its text never changes, so it is compiled and
     # parsed once per process (VALUES lists were compiled and parsed anew for every poll)
     insert = dialect_insert(session)
-    now = time.time()
-    for lane in (LIVE, BULK):  # a day dirty in both lanes is live: a live change waits for no import
-        rows = [{"tenant_id": t, "rep_id": r, "day": d, "lane": lane, "marked_at": now}
-                for (t, r, d), ln in sorted(days.items()) if ln == lane]
-        if rows:
-            stmt = insert(table_of(DirtyRow))
-            keys = ["tenant_id", "rep_id", "day"]
-            # a day already waiting keeps its place in the queue (`marked_at`), unless it moves from
-            # the bulk lane to the live one, where it queues as a live change of now
-            moved = {"lane": LIVE, "marked_at": case((table_of(DirtyRow).c.lane == LIVE,
-                                                      table_of(DirtyRow).c.marked_at), else_=stmt.excluded.marked_at)}
-            session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=moved) if lane == LIVE
-                            else stmt.on_conflict_do_nothing(index_elements=keys), rows)
+    versions: dict[str, int] = {}
+    tenant_version = table_of(TenantVersionRow)
     for tenant in sorted({t for t, _, _ in days} | context):  # one order, so two writers cannot deadlock
-        insert_ignore(session, TenantVersionRow, {"tenant_id": tenant, "version": 0, "context_version": 0},
-                      keys=["tenant_id"])
-        bumped = TenantVersionRow.version + 1
-        version = session.execute(
-            update(TenantVersionRow).where(TenantVersionRow.tenant_id == tenant)
-            .values(version=bumped, **({"context_version": bumped} if tenant in context else {}))
-            .returning(TenantVersionRow.version)).scalar_one()
-        reps = sorted({r for t, r, _ in days if t == tenant})
-        if reps:
-            stmt = insert(table_of(RepVersionRow))
-            session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id"],
-                                                       set_={"version": stmt.excluded.version}),
-                            [{"tenant_id": tenant, "rep_id": r, "version": version} for r in reps])
+        stmt = insert(tenant_version).values(tenant_id=tenant, version=1, context_version=int(tenant in context))
+        bumped = tenant_version.c.version + 1
+        versions[tenant] = session.execute(stmt.on_conflict_do_update(
+            index_elements=["tenant_id"],
+            set_={"version": bumped, **({"context_version": bumped} if tenant in context else {})})
+            .returning(tenant_version.c.version)).scalar_one()
+    now = time.time()
+    with pipelined(session):  # the writes whose results nobody reads, sent together: one round trip
+        for lane in (LIVE, BULK):  # a day dirty in both lanes is live: a live change waits for no import
+            rows = [{"tenant_id": t, "rep_id": r, "day": d, "lane": lane, "marked_at": now}
+                    for (t, r, d), ln in sorted(days.items()) if ln == lane]
+            if rows:
+                stmt = insert(table_of(DirtyRow))
+                keys = ["tenant_id", "rep_id", "day"]
+                # a day already waiting keeps its place in the queue (`marked_at`), unless it moves from
+                # the bulk lane to the live one, where it queues as a live change of now
+                moved = {"lane": LIVE, "marked_at": case((table_of(DirtyRow).c.lane == LIVE,
+                                                          table_of(DirtyRow).c.marked_at),
+                                                         else_=stmt.excluded.marked_at)}
+                session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=moved) if lane == LIVE
+                                else stmt.on_conflict_do_nothing(index_elements=keys), rows)
+        for tenant, version in versions.items():
+            reps = sorted({r for t, r, _ in days if t == tenant})
+            if reps:
+                stmt = insert(table_of(RepVersionRow))
+                session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id"],
+                                                           set_={"version": stmt.excluded.version}),
+                                [{"tenant_id": tenant, "rep_id": r, "version": version} for r in reps])
 
 
 def changes_context(handler: Handler) -> Handler:

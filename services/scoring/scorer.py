@@ -21,18 +21,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
 from rapportkit.consumer import ConsumerLoop
-from rapportkit.db import SessionFactory, among, dialect_insert, read_session, table_of, unit_of_work
+from rapportkit.db import SessionFactory, among, dialect_insert, pipelined, read_session, table_of, unit_of_work
 from rapportkit.envelope import Event, new_event
 from rapportkit.metrics import metrics
 from services.scoring import current
 from services.scoring.model import Score, compute, in_window
 from services.scoring.models import LIVE, AlertRow, DirtyRow, ScoreRow
-from services.scoring.queries import context_source, tenant_facts, tenant_settings, window_reps
+from services.scoring.queries import context_source, tenant_facts, window_reps
 from services.scoring.settings import ScoringSettings
 
 log = logging.getLogger(__name__)
@@ -119,12 +119,12 @@ def raise_alerts(session: Session, candidates: list[dict[str, Any]]) -> list[Eve
 
 
 def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], today: date) -> None:
-    """Recompute and publish the dirty days of the tenant's reps (rep → days), and keep the current
-    score of each rep whose dirty days reach today. A fixed number of queries for the whole batch:
-    the facts of every rep at once, one context source cut per rep and day, the last published
-    scores at once, the events staged together."""
-    stamp = current.versions(session, tenant_id)  # before the facts: a later fact leaves the row behind
-    settings = tenant_settings(session, tenant_id)
+    """Recompute and publish the dirty days of the tenant's reps (rep → days), keep the current
+    score of each rep whose dirty days reach today, and clear those dirty days. A fixed number of
+    round trips for the whole batch: the facts of every rep at once, one context source cut per rep
+    and day, the last published scores at once, and every write sent together."""
+    # before the facts: a fact committed after this read leaves the kept row behind (a newer rep_version)
+    stamp, settings = current.versions_and_settings(session, tenant_id)
     window = settings.window_days
 
     def reaches_today(days: list[date]) -> bool:
@@ -160,10 +160,22 @@ def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], t
                     kept[rep] = score
                 else:
                     gone.append(rep)
-    remember_published(session, changed)
-    outbox.add_many(session, events + raise_alerts(session, alerts))
-    current.keep(session, tenant_id, kept, stamp, settings)
-    current.drop(session, tenant_id, gone)
+    events += raise_alerts(session, alerts)
+    with pipelined(session):  # writes only, sent together: one round trip for the five statements
+        remember_published(session, changed)
+        outbox.add_many(session, events)
+        current.keep(session, tenant_id, kept, stamp, settings)
+        current.drop(session, tenant_id, gone)
+        clear_dirty(session, tenant_id, dirty)
+
+
+def clear_dirty(session: Session, tenant_id: str, dirty: Mapping[str, list[date]]) -> None:
+    """Forget the dirty days just scored (rep → days): one statement of one row, executed for many."""
+    table = table_of(DirtyRow)
+    rows = [{"t": tenant_id, "r": rep, "d": day} for rep, days in sorted(dirty.items()) for day in days]
+    if rows:
+        session.execute(delete(table).where(table.c.tenant_id == bindparam("t"), table.c.rep_id == bindparam("r"),
+                                            table.c.day == bindparam("d")), rows)
 
 
 @dataclass
@@ -204,19 +216,18 @@ class Scorer:
     def rescore_dirty(self, *, live_only: bool = False) -> int:
         today = self.clock()
         with unit_of_work(self.session_factory) as session:
-            stmt = select(DirtyRow).order_by(DirtyRow.lane, DirtyRow.marked_at).limit(self.batch)
+            stmt = (select(DirtyRow.tenant_id, DirtyRow.rep_id, DirtyRow.day)
+                    .order_by(DirtyRow.lane, DirtyRow.marked_at).limit(self.batch))
             if live_only:
                 stmt = stmt.where(DirtyRow.lane == LIVE)
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
-            dirty = list(session.scalars(stmt))
+            dirty = session.execute(stmt).all()
             groups: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
-            for row in dirty:
-                groups[row.tenant_id][row.rep_id].append(row.day)
+            for tenant_id, rep_id, day in dirty:
+                groups[tenant_id][rep_id].append(day)
             for tenant_id, days_of in groups.items():
                 rescore(session, tenant_id, days_of, today)
-            for row in dirty:
-                session.delete(row)
         self.scored.inc(len(dirty))
         return len(dirty)
 
@@ -227,8 +238,7 @@ class Scorer:
             with read_session(self.session_factory) as session:
                 for tenant_id, why in current.needs_build(session, today, self.context_rebuild_seconds):
                     log.info("building the current scores", extra={"fields": {"tenant": tenant_id, "why": why}})
-                    stamp = current.versions(session, tenant_id)
-                    settings = tenant_settings(session, tenant_id)
+                    stamp, settings = current.versions_and_settings(session, tenant_id)
                     reps = window_reps(session, tenant_id, today, settings)
                     self.builds.append(Build(tenant_id, today, stamp, settings, reps))
             if not self.builds:
