@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast, overload
 
+import psycopg
 from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import Engine, Table, any_, bindparam, create_engine, event, func, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
@@ -254,14 +255,23 @@ def pipelined(session: Session) -> Iterator[None]:
     """Send the block's statements to PostgreSQL together, in psycopg's pipeline mode: one round trip
     when the block ends instead of one per statement. Only for statements whose results the block
     does not read (no RETURNING, no SELECT: SQLAlchemy sees no result until the block ends); an error
-    of any of them is raised when the block ends. The session's pending ORM changes are flushed
-    first. SQLite: the statements run as they come."""
+    of any of them is raised when the block ends, as SQLAlchemy's exception for it (the one a
+    statement run alone would raise: callers' handling of transient errors stays the same). The
+    session's pending ORM changes are flushed first. SQLite: the statements run as they come."""
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
     session.flush()
-    with cast(Any, session.connection().connection.driver_connection).pipeline():
-        yield
+    connection = session.connection()
+    try:
+        with cast(Any, connection.connection.driver_connection).pipeline():
+            yield
+    except psycopg.Error as exc:  # raised by the block's end, outside SQLAlchemy
+        gone = connection.dialect.is_disconnect(cast(Any, exc), connection.connection.dbapi_connection, None)
+        if gone:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, psycopg.Error, connection_invalidated=gone,
+                                  dialect=connection.dialect) from exc
 
 
 def notify(session: Session, channel: str) -> None:

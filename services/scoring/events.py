@@ -136,20 +136,24 @@ def _mark_changes(session: Session) -> None:
             set_={"version": bumped, **({"context_version": bumped} if tenant in context else {})})
             .returning(tenant_version.c.version)).scalar_one()
     now = time.time()
+    dirty = table_of(DirtyRow)
     with pipelined(session):  # the writes whose results nobody reads, sent together: one round trip
-        for lane in (LIVE, BULK):  # a day dirty in both lanes is live: a live change waits for no import
-            rows = [{"tenant_id": t, "rep_id": r, "day": d, "lane": lane, "marked_at": now}
-                    for (t, r, d), ln in sorted(days.items()) if ln == lane]
-            if rows:
-                stmt = insert(table_of(DirtyRow))
-                keys = ["tenant_id", "rep_id", "day"]
+        if days:
+            # in key order, one statement for both lanes: rows are locked in the order the scorer locks
+            # them (services/scoring/scorer.py `finish`), so the two cannot deadlock
+            stmt = insert(dirty)
+            new = stmt.excluded
+            session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id", "rep_id", "day"], set_={
+                # every mark counts: a scorer scoring the day meanwhile leaves it for the next pass
+                "version": dirty.c.version + 1,
+                # a day dirty in both lanes is live: a live change waits for no import
+                "lane": case((new.lane == LIVE, LIVE), else_=dirty.c.lane),
                 # a day already waiting keeps its place in the queue (`marked_at`), unless it moves from
                 # the bulk lane to the live one, where it queues as a live change of now
-                moved = {"lane": LIVE, "marked_at": case((table_of(DirtyRow).c.lane == LIVE,
-                                                          table_of(DirtyRow).c.marked_at),
-                                                         else_=stmt.excluded.marked_at)}
-                session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=moved) if lane == LIVE
-                                else stmt.on_conflict_do_nothing(index_elements=keys), rows)
+                "marked_at": case(((dirty.c.lane != LIVE) & (new.lane == LIVE), new.marked_at),
+                                  else_=dirty.c.marked_at)}),
+                [{"tenant_id": t, "rep_id": r, "day": d, "lane": lane, "marked_at": now}
+                 for (t, r, d), lane in sorted(days.items())])
         for tenant, version in versions.items():
             reps = sorted({r for t, r, _ in days if t == tenant})
             if reps:
@@ -346,10 +350,11 @@ def erasure_requested(session: Session, event: Event) -> None:
 def tenant_deletion_requested(session: Session, event: Event) -> None:
     """Delete every row of the tenant, after dropping what this transaction staged for it (facts,
     dirty days, version bumps), which would otherwise be written after the deletion. The scorer's
-    rows go first: on PostgreSQL these statements wait for a scorer transaction under way for the
-    tenant (it holds its dirty days FOR UPDATE, its version row FOR SHARE), and the generic
-    deletion after them then sees, and deletes, what it wrote; the scorer's next build step finds
-    no version row and drops the build."""
+    rows go first: on PostgreSQL these statements wait for a scorer transaction writing for the
+    tenant (it holds the version row FOR SHARE from its first write to its commit, a build step
+    for the whole step), and the generic deletion after them then sees, and deletes, what it
+    wrote; a pass that reaches its writes after the deletion finds no version row and writes
+    nothing, and the scorer's next build step drops the build."""
     tenant = event["tenantid"]
     session.info[FACTS] = [f for f in session.info.get(FACTS, []) if f["tenant_id"] != tenant]
     days = session.info.get(DIRTY_DAYS, {})

@@ -148,7 +148,12 @@ class DirtyRow(Base):
     """A rep's day whose score must be recomputed and published (written by the consumer). `lane`
     0 for live events, 1 for bulk loads (imports): the scorer takes live days first, and within a
     lane the oldest first (`marked_at`, epoch seconds of the first change not yet scored), so a
-    day is never passed over for days marked after it."""
+    day is never passed over for days marked after it.
+
+    `version` counts the changes marked on the day (every mark adds one); `claimed_until` (epoch
+    seconds) is set while a scorer is scoring the day. The scorer deletes the row afterwards only
+    if `version` is still the one it claimed, so a change committed during its pass is scored by
+    the next one (services/scoring/scorer.py)."""
 
     __tablename__ = "dirty_day"
     __table_args__ = (Index("ix_dirty_day_lane_marked", "lane", "marked_at"),)
@@ -157,6 +162,8 @@ class DirtyRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     lane: Mapped[int] = mapped_column(Integer, default=0)
     marked_at: Mapped[float] = mapped_column(Float, default=0.0)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class CurrentScoreRow(Base):

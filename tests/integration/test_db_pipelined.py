@@ -43,7 +43,9 @@ def test_the_block_s_writes_are_applied_in_order_and_committed(factory: SessionF
     assert rows(factory) == [(0, "new"), (1, "changed"), (2, "new"), (4, "new")]
 
 
-def test_a_failing_write_fails_the_whole_transaction(factory: SessionFactory) -> None:
+def test_a_failing_write_fails_the_whole_transaction_with_sqlalchemy_s_exception(factory: SessionFactory) -> None:
+    """Raised when the block ends, outside SQLAlchemy, yet as the exception the statement alone would
+    raise (the consumer retries OperationalErrors and dead-letters the rest by these classes)."""
     with unit_of_work(factory) as session:
         session.execute(text("INSERT INTO piped (k, v) VALUES (1, 'first')"))
     with pytest.raises(IntegrityError), unit_of_work(factory) as session:

@@ -19,6 +19,7 @@ from rapportkit.db import SessionFactory, read_session, unit_of_work
 from rapportkit.metrics import metrics
 from rapportkit.outbox import OutboxRow
 from services.scoring import current
+from services.scoring import scorer as scorer_module
 from services.scoring.board import Entry
 from services.scoring.models import (
     BULK,
@@ -309,3 +310,61 @@ def test_the_boards_due_are_found_in_as_many_statements_whatever_the_tenant_coun
     many, many_statements = due_and_statements(30)
     assert few == [("t3-0", "settings changed")] and many == [("t30-0", "settings changed")]
     assert many_statements == few_statements
+
+
+def dirty_days(db: SessionFactory) -> list[tuple[str, int, float | None]]:
+    with read_session(db) as session:
+        rows = session.scalars(select(DirtyRow).order_by(DirtyRow.rep_id))
+        return [(r.rep_id, r.version, r.claimed_until) for r in rows]
+
+
+def test_a_day_marked_again_during_a_pass_is_scored_again_by_the_next_one(db: SessionFactory) -> None:
+    """The scorer claims days instead of locking them for its pass, so the consumer can mark a day
+    again while it is being scored; that change, committed after the pass read the facts, must not
+    be forgotten with the day."""
+    clock = Clock(DAY)
+    apply(db, viewed("ana", "x"))
+    with unit_of_work(db) as session:
+        claimed = scorer_module.claim(session, 10, live_only=False)
+    assert [(r, v) for _, r, _, v in claimed] == [("ana", 0)]
+    apply(db, viewed("ana", "y"))  # the consumer marks the day again while the pass has it
+    with unit_of_work(db) as session:
+        scorer_module.rescore(session, TENANT, {"ana": [DAY]}, DAY)
+        scorer_module.finish(session, claimed)
+    assert dirty_days(db) == [("ana", 1, None)], "marked again: kept, unclaimed, for the next pass"
+    s = scorer(db, clock)
+    settle(s)
+    assert dirty_days(db) == []
+    assert rep_read(db, "ana")[1] == from_scratch_of(db, DAY)["ana"].total
+
+
+def test_a_claimed_day_is_left_to_its_scorer_until_the_claim_lapses(db: SessionFactory,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    apply(db, viewed("ana", "x"), viewed("bob", "x"))
+    with unit_of_work(db) as session:
+        first = scorer_module.claim(session, 1, live_only=False)
+    with unit_of_work(db) as session:
+        second = scorer_module.claim(session, 10, live_only=False)
+    assert {r for _, r, _, _ in first} | {r for _, r, _, _ in second} == {"ana", "bob"}
+    assert len(first) == len(second) == 1, "another scorer takes the other day, not the claimed one"
+    with unit_of_work(db) as session:
+        assert scorer_module.claim(session, 10, live_only=False) == []  # both claimed
+    later = time.time() + scorer_module.CLAIM_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)  # their scorers died: the claims lapsed
+    with unit_of_work(db) as session:
+        assert len(scorer_module.claim(session, 10, live_only=False)) == 2
+
+
+def test_a_failed_pass_frees_its_claims(db: SessionFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    apply(db, viewed("ana", "x"))
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("scoring failed")
+
+    monkeypatch.setattr(scorer_module, "rescore", broken)
+    with pytest.raises(RuntimeError):
+        Scorer(db, clock=Clock(DAY)).pass_once()
+    assert dirty_days(db) == [("ana", 0, None)], "still dirty and free for the next pass"
+    monkeypatch.undo()
+    settle(scorer(db, Clock(DAY)))
+    assert dirty_days(db) == []
