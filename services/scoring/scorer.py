@@ -272,7 +272,7 @@ class Scorer:
                 groups: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
                 for tenant_id, rep_id, day, _ in sorted(claimed):
                     groups[tenant_id][rep_id].append(day)
-                for tenant_id, days_of in groups.items():  # tenants in order: their version rows are locked so
+                for tenant_id, days_of in groups.items():  # in key order, as everywhere their version rows are locked
                     rescore(session, tenant_id, days_of, today)
                 finish(session, claimed)
         except Exception:
