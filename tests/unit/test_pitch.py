@@ -21,6 +21,7 @@ from services.network.pitch import (
     THRESHOLD,
     PitchVerdict,
     classify,
+    normalise,
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "pitch-rules.md"
@@ -300,3 +301,21 @@ def test_doc_worked_examples_match_the_code() -> None:
         assert verdict.rules == tuple(re.findall(r"`([a-z_]+)`", rules)), message
         assert verdict.score == pytest.approx(float(score)), message
         assert verdict.is_pitch is (pitch == "yes"), message
+
+
+def test_each_rule_is_prefiltered_by_the_characters_its_matches_start_with() -> None:
+    """Each rule's alternation is guarded by a look-ahead on the characters a match can start with
+    (pitch.first_chars, from the patterns' parse trees): the same matches, 3-5x faster. Checked
+    here against the plain alternation at every position of every message of this file, the rules'
+    own examples and their endings (so matches start everywhere), plus texts around each first
+    character a rule admits."""
+    texts = [*PITCHES, *NOT_PITCHES, *(r.example for r in RULES), *(text for _, text, _ in RULE_CASES)]
+    texts += [t[i:] for t in list(texts) for i in range(len(t))]
+    texts += ["$5 off", "50€", "£ 9", "{{ first_name }}", "[name]", "<company>", "%company%", "10x roi",
+              "1-day trial", "a 15-min call?", "per licence", "the quick chat", "our quick call", "buying process"]
+    for rule in RULES:
+        assert rule.combined.pattern.startswith("(?=["), f"{rule.name} has no prefilter"
+        plain = re.compile("|".join(f"(?:{p.pattern})" for p in rule.patterns))
+        for text in texts:
+            normalised = normalise(text)
+            assert rule.matches(normalised) == (plain.search(normalised) is not None), (rule.name, text)
