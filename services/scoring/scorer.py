@@ -173,7 +173,8 @@ def rescore(session: Session, tenant_id: str, dirty: Mapping[str, list[date]], t
         current.drop(session, tenant_id, gone)
 
 
-Claimed = tuple[str, str, date, int]  # a dirty day a scorer claimed: tenant, rep, day, and its version then
+# a dirty day a scorer claimed: tenant, rep, day, its version then, and the claim's end (its mark on the row)
+Claimed = tuple[str, str, date, int, float]
 CLAIM_SECONDS = 30.0  # a claim lapses after this long (a scorer that died mid-pass): another scorer takes the day
 
 
@@ -190,18 +191,22 @@ def claim(session: Session, limit: int, *, live_only: bool) -> list[Claimed]:
     pick = pick.order_by(table.c.lane, table.c.marked_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
+    until = now + CLAIM_SECONDS
     stmt = (update(table).where(tuple_(table.c.tenant_id, table.c.rep_id, table.c.day).in_(pick))
-            .values(claimed_until=now + CLAIM_SECONDS)
+            .values(claimed_until=until)
             .returning(table.c.tenant_id, table.c.rep_id, table.c.day, table.c.version))
-    return [(t, r, d, v) for t, r, d, v in session.execute(stmt)]
+    return [(t, r, d, v, until) for t, r, d, v in session.execute(stmt)]
 
 
 def _keys(claimed: list[Claimed]) -> list[dict[str, Any]]:
-    return [{"t": t, "r": r, "d": d, "v": v} for t, r, d, v in claimed]
+    return [{"t": t, "r": r, "d": d, "v": v, "u": u} for t, r, d, v, u in claimed]
 
 
 def _where(table: Any) -> tuple[Any, ...]:
-    return table.c.tenant_id == bindparam("t"), table.c.rep_id == bindparam("r"), table.c.day == bindparam("d")
+    """The claimed day's row, while it is still under this claim: not one that lapsed and another
+    scorer claimed since, nor one marked anew after a tenant deletion removed it."""
+    return (table.c.tenant_id == bindparam("t"), table.c.rep_id == bindparam("r"), table.c.day == bindparam("d"),
+            table.c.claimed_until == bindparam("u"))
 
 
 def finish(session: Session, claimed: list[Claimed]) -> None:
@@ -212,7 +217,7 @@ def finish(session: Session, claimed: list[Claimed]) -> None:
     key = tuple_(table.c.tenant_id, table.c.rep_id, table.c.day)
     with pipelined(session):
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(select(table.c.tenant_id).where(key.in_([(t, r, d) for t, r, d, _ in ordered]))
+            session.execute(select(table.c.tenant_id).where(key.in_([(t, r, d) for t, r, d, _, _ in ordered]))
                             .order_by(table.c.tenant_id, table.c.rep_id, table.c.day).with_for_update())
         session.execute(delete(table).where(*_where(table), table.c.version == bindparam("v")), _keys(ordered))
         session.execute(update(table).where(*_where(table)).values(claimed_until=None), _keys(ordered))
@@ -270,7 +275,7 @@ class Scorer:
         try:
             with unit_of_work(self.session_factory) as session:
                 groups: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
-                for tenant_id, rep_id, day, _ in sorted(claimed):
+                for tenant_id, rep_id, day, _, _ in sorted(claimed):
                     groups[tenant_id][rep_id].append(day)
                 for tenant_id, days_of in groups.items():  # in key order, as everywhere their version rows are locked
                     rescore(session, tenant_id, days_of, today)

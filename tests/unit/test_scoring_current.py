@@ -326,7 +326,7 @@ def test_a_day_marked_again_during_a_pass_is_scored_again_by_the_next_one(db: Se
     apply(db, viewed("ana", "x"))
     with unit_of_work(db) as session:
         claimed = scorer_module.claim(session, 10, live_only=False)
-    assert [(r, v) for _, r, _, v in claimed] == [("ana", 0)]
+    assert [(r, v) for _, r, _, v, _ in claimed] == [("ana", 0)]
     apply(db, viewed("ana", "y"))  # the consumer marks the day again while the pass has it
     with unit_of_work(db) as session:
         scorer_module.rescore(session, TENANT, {"ana": [DAY]}, DAY)
@@ -345,7 +345,7 @@ def test_a_claimed_day_is_left_to_its_scorer_until_the_claim_lapses(db: SessionF
         first = scorer_module.claim(session, 1, live_only=False)
     with unit_of_work(db) as session:
         second = scorer_module.claim(session, 10, live_only=False)
-    assert {r for _, r, _, _ in first} | {r for _, r, _, _ in second} == {"ana", "bob"}
+    assert {c[1] for c in first} | {c[1] for c in second} == {"ana", "bob"}
     assert len(first) == len(second) == 1, "another scorer takes the other day, not the claimed one"
     with unit_of_work(db) as session:
         assert scorer_module.claim(session, 10, live_only=False) == []  # both claimed
@@ -367,4 +367,24 @@ def test_a_failed_pass_frees_its_claims(db: SessionFactory, monkeypatch: pytest.
     assert dirty_days(db) == [("ana", 0, None)], "still dirty and free for the next pass"
     monkeypatch.undo()
     settle(scorer(db, Clock(DAY)))
+    assert dirty_days(db) == []
+
+
+def test_a_scorer_whose_claim_lapsed_leaves_the_day_to_the_scorer_that_claimed_it_since(
+        db: SessionFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass slower than CLAIM_SECONDS: another scorer claims the day meanwhile. The slow one's end
+    neither forgets the day nor frees it: it is the other scorer's to finish."""
+    apply(db, viewed("ana", "x"))
+    with unit_of_work(db) as session:
+        slow = scorer_module.claim(session, 10, live_only=False)
+    later = time.time() + scorer_module.CLAIM_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    with unit_of_work(db) as session:
+        other = scorer_module.claim(session, 10, live_only=False)
+    assert [c[1] for c in other] == ["ana"]
+    with unit_of_work(db) as session:
+        scorer_module.finish(session, slow)
+    assert dirty_days(db) == [("ana", 0, other[0][4])], "still dirty, still the other scorer's claim"
+    with unit_of_work(db) as session:
+        scorer_module.finish(session, other)
     assert dirty_days(db) == []
