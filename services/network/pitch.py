@@ -122,6 +122,8 @@ def first_chars(patterns: tuple[re.Pattern[str], ...]) -> str | None:
     try:
         found: set[str] = set()
         for pattern in patterns:
+            if pattern.flags & re.IGNORECASE:  # the characters below are taken as written
+                return None
             chars, empty = _first_of(list(_parser.parse(pattern.pattern, pattern.flags)))
             if empty:
                 return None
@@ -169,6 +171,8 @@ def _first_item(op: object, av: Any) -> tuple[set[str], bool]:
             empty = empty or may_be_empty
         return chars, empty
     if op is _c.SUBPATTERN:
+        if av[1] & re.IGNORECASE:  # (?i:…)
+            raise _Unknown
         return _first_of(list(av[3]))
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
         chars, empty = _first_of(list(av[2]))

@@ -21,6 +21,7 @@ from services.network.pitch import (
     THRESHOLD,
     PitchVerdict,
     classify,
+    first_chars,
     normalise,
 )
 
@@ -319,3 +320,22 @@ def test_each_rule_is_prefiltered_by_the_characters_its_matches_start_with() -> 
         for text in texts:
             normalised = normalise(text)
             assert rule.matches(normalised) == (plain.search(normalised) is not None), (rule.name, text)
+
+
+@pytest.mark.parametrize(("pattern", "first"), [
+    (r"\bpric(?:e|ing)\b", "p"),
+    (r"(?<!the )\bquick|[$€]\s?\d|\d+ ?% off", "$€\\d"),
+    (r"(?:a|b)?c", "abc"),
+    (r"x*", None),  # may match nothing: no prefilter
+    (r"(?i)price", None),  # case-insensitive: not followed
+    (r"[^a]b", None),  # a negated class: not followed
+])
+def test_first_chars_of_a_pattern(pattern: str, first: str | None) -> None:
+    found = first_chars((re.compile(pattern),))
+    if first is None:
+        assert found is None
+    else:
+        assert found is not None
+        admitted = re.compile(f"[{found}]")
+        assert all(admitted.match(c) for c in first.replace("\\d", "7"))
+        assert not admitted.match("z")
