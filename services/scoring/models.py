@@ -152,8 +152,8 @@ class DirtyRow(Base):
 
     `version` counts the changes marked on the day (every mark adds one); `claimed_until` (epoch
     seconds) is set while a scorer is scoring the day. The scorer deletes the row afterwards only
-    if `version` is still the one it claimed, so a change committed during its pass is scored by
-    the next one (services/scoring/scorer.py)."""
+    if `version` is still the one it claimed and the claim still its own, so a change committed
+    during its pass is scored by the next one (services/scoring/scorer.py)."""
 
     __tablename__ = "dirty_day"
     __table_args__ = (Index("ix_dirty_day_lane_marked", "lane", "marked_at"),)

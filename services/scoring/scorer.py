@@ -220,11 +220,11 @@ def finish(session: Session, claimed: list[Claimed]) -> None:
             session.execute(select(table.c.tenant_id).where(key.in_([(t, r, d) for t, r, d, _, _ in ordered]))
                             .order_by(table.c.tenant_id, table.c.rep_id, table.c.day).with_for_update())
         session.execute(delete(table).where(*_where(table), table.c.version == bindparam("v")), _keys(ordered))
-        session.execute(update(table).where(*_where(table)).values(claimed_until=None), _keys(ordered))
+        release(session, ordered)
 
 
 def release(session: Session, claimed: list[Claimed]) -> None:
-    """Free the claimed days unscored (a pass that failed), for the next pass."""
+    """Free the claimed days still here for the next pass (a failed pass's, or those `finish` kept)."""
     table = table_of(DirtyRow)
     session.execute(update(table).where(*_where(table)).values(claimed_until=None), _keys(claimed))
 
