@@ -6,7 +6,8 @@ forgotten opens to the erased form, which is applied like any event (never dead-
 Per poll, the messages are applied in one database transaction with their inbox rows (claimed
 in one statement). If a handler fails, that transaction is rolled back and the poll replayed one
 message per transaction, so only the failing message goes to `<topic>.dlq` (reason in headers).
-Offsets are committed to Kafka only after every message of the poll is applied or dead-lettered.
+Offsets are committed to Kafka only after every message of the poll is applied or dead-lettered,
+asynchronously (the loop polls on meanwhile; a stopping loop commits once more and waits).
 A transient failure (the database unreachable, a lock timeout) rolls the batch back and replays
 it one message at a time with exponential backoff; a message still failing after `max_retries`
 goes to the DLQ too, and the loop carries on. With the broker down, a failed poll is retried every
@@ -47,6 +48,17 @@ log = logging.getLogger(__name__)
 REJOIN_AFTER = (6.0, 15.0, 15.0)
 
 Handler = Callable[[Session, Event], None]
+FINAL_COMMIT_MS = 5000  # the synchronous commit of a stopping loop waits at most this long
+
+
+def _commit_failed(_offsets: object, response: object) -> None:
+    """The callback of an offset commit: a failure (the broker away, the group rebalanced) is logged
+    and passed over. The polls are applied and their inbox rows committed, so a redelivery is skipped,
+    and the next commit covers these offsets."""
+    if isinstance(response, Exception):
+        log.warning("offset commit failed; carrying on", extra={"fields": {"error": repr(response)}})
+
+
 LANE_INFO = "rapport.lane"  # Session.info key: the lane of the event being handled
 HandlerMap = Mapping[str, Sequence[Handler]]
 
@@ -141,12 +153,18 @@ class ConsumerLoop:
                     self.idle.set()
                     self.applied.set()
                 try:
-                    consumer.commit()
+                    # asynchronous: a synchronous commit held the loop for a broker round trip per poll
+                    # (13.8 ms on average under make bench's freshness load, beside 27 ms of applying)
+                    consumer.commit_async(callback=_commit_failed)
                 except KafkaError as exc:
-                    # the broker is away (or the group rebalanced): the poll is applied and its inbox
-                    # rows committed, so a redelivery is skipped; the next commit covers these offsets
-                    log.warning("offset commit failed; carrying on", extra={"fields": {"error": repr(exc)}})
+                    _commit_failed({}, exc)
                 self.metrics.handler_latency.observe(time.perf_counter() - started)
+            # a stop (not an error: a poll that failed is not applied) leaves the applied polls committed;
+            # bounded, the broker may be the one away
+            try:
+                consumer.commit(timeout_ms=FINAL_COMMIT_MS)
+            except KafkaError as exc:
+                _commit_failed({}, exc)
         finally:
             consumer.close(autocommit=False)
 

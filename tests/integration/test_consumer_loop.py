@@ -102,6 +102,41 @@ def test_failing_handler_goes_to_dlq_transient_is_retried_and_the_rest_is_applie
     assert dead[0].headers[:2] == message_headers(outbox.BULK), "the original headers are kept"
 
 
+def test_a_loop_stopped_right_after_applying_a_poll_leaves_it_committed(
+        kafka: str, topic: str, factory: object) -> None:
+    """The commits are asynchronous; a loop stopped right after applying a poll still leaves its
+    offsets committed when it has closed, so a restarted worker does not read that poll again."""
+    group, stop = f"test-{uuid.uuid4().hex[:6]}", threading.Event()
+    seen: list[str] = []
+
+    def handler(session: Session, event: Event) -> None:
+        seen.append(event["id"])
+        if len(seen) == 20:  # the loop stops as soon as this poll is applied
+            stop.set()
+
+    loop = ConsumerLoop(group=group, bootstrap=kafka, topics=[topic],
+                        handlers={"rapport.insight.profile.viewed": [handler]},
+                        session_factory=factory,  # type: ignore[arg-type]
+                        producer=None, metrics=metrics("test"))
+    raw = KafkaProducer(bootstrap_servers=kafka)
+    for n in range(20):
+        raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
+    raw.flush()
+    raw.close()
+    thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and len(seen) == 20
+    probe = KafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
+        ends = probe.end_offsets(partitions)
+        committed = {tp: probe.committed(tp) for tp in partitions if ends[tp]}
+    finally:
+        probe.close()
+    assert committed == {tp: end for tp, end in ends.items() if end}, "every applied message is committed"
+
+
 def test_relay_publishes_pending_rows_once_and_marks_them(kafka: str, topic: str, factory: object) -> None:
     sf = factory
     events = [profile_viewed("demo", f"rep-{i}") for i in range(5)]
