@@ -193,11 +193,19 @@ def frozen_after(lifespan: Lifespan | None) -> Lifespan:
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         if lifespan is None:
-            gc.freeze()
+            _freeze_once()
             yield
             return
         async with lifespan(app):
-            gc.freeze()
+            _freeze_once()
             yield
 
     return run
+
+
+def _freeze_once() -> None:
+    """The startup's garbage collected (a migration's, say: frozen, it would stay for good), then the
+    rest frozen; once per process (a test process starts many apps: their later garbage stays free)."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
