@@ -72,12 +72,13 @@ def test_summary_has_the_issue_keys_and_numbers_only() -> None:
     figures = summary.Figures(raw=1000, e2e=250, fresh=[0.1, 0.2], live=[0.3], reads_pg=[0.01], reads_sqlite=[0.05],
                               queries={summary.COLD: [0.5], "leaderboard, unchanged": [0.02],
                                        summary.SCORE: [0.03]}, replay=800, peak_rss_mb=900, stages={"scorer": 300},
-                              fresh_hops={"commit + relay": [0.004, 0.006, 0.040]})
+                              fresh_hops={"commit + relay": [0.004, 0.006, 0.040]}, fresh_first=0.9)
     data = figures.summary()
     assert set(summary.KEYS) <= set(data)
     assert data["ratio"] == 0.25 and data["reads_during_import_p99_ms"] == 50.0
     assert data["leaderboard_cold_ms"] == 500.0 and data["freshness_p99_ms"] == 200.0
     assert data["freshness_hops_ms"]["commit + relay"]["p50"] == 6.0
+    assert data["freshness_first_ms"] == 900.0 and data["freshness_max_ms"] == 200.0  # the warm-up probe apart
 
     def numeric(value: Any) -> bool:
         if isinstance(value, dict):
