@@ -1,6 +1,7 @@
 """Frozen DDL of the platform tables (outbox, inbox), called from each service's migrations: `create_v1`
-from the first, `add_outbox_lane_v2` from the one that brought the lanes; and of a service's person
-alias table (rapportkit.aliases): `create_person_alias_v1`."""
+from the first, `add_outbox_lane_v2` from the one that brought the lanes, `add_outbox_due_index_v3`
+from the one that indexed the rows still to publish; and of a service's person alias table
+(rapportkit.aliases): `create_person_alias_v1`."""
 
 from __future__ import annotations
 
@@ -40,6 +41,15 @@ def create_v1() -> None:
 def add_outbox_lane_v2() -> None:
     """The outbox row's lane: `live` (POST /v1/events) or `bulk` (imports), see rapportkit.outbox."""
     op.add_column("outbox", sa.Column("lane", sa.String(8), nullable=False, server_default="live"))
+
+
+def add_outbox_due_index_v3() -> None:
+    """The relay's partial index (rapportkit.outbox.due): the unpublished rows by lane and sequence; it
+    replaces the index on `state`, which every insert and every publication also had to update."""
+    unpublished = sa.text("state IN ('pending', 'failed')")
+    op.create_index("ix_outbox_due", "outbox", ["lane", "seq"], postgresql_where=unpublished,
+                    sqlite_where=unpublished)
+    op.drop_index("ix_outbox_state", table_name="outbox")
 
 
 def create_person_alias_v1(table: str) -> None:
