@@ -141,6 +141,12 @@ class Keyring:
         self.url = url
         self.engine = make_engine(url, pool_size=4)
         self.sessions: SessionFactory = make_session_factory(self.engine)
+        # PostgreSQL: the batches' reads in autocommit, a round trip each; a read-only transaction added
+        # a BEGIN and a ROLLBACK to every batch (an ingest request, a consumer's poll). Each statement
+        # then reads the latest commit, so the keys read after the generation are at least as new as
+        # it, which is all the cache needs (`_cache_at`). SQLite: a read transaction (`read_session`).
+        self._autocommit: SessionFactory | None = None if is_sqlite(url) else make_session_factory(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._cache = KeyCache(generation=-1)
 
     def upgrade(self) -> None:
@@ -148,6 +154,19 @@ class Keyring:
         advisory lock, SQLite with a file lock beside the database)."""
         with _file_lock(self.url):
             upgrade(script_location=MIGRATIONS, url=self.url, service=SERVICE)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A session for a batch's reads (see `__init__`)."""
+        if self._autocommit is None:
+            with read_session(self.sessions) as session:
+                yield session
+            return
+        session = self._autocommit()
+        try:
+            yield session
+        finally:
+            session.close()
 
     def _cache_at(self, session: Session) -> KeyCache:
         """The cache valid for the keyring's generation as `session` reads it (one primary-key read);
@@ -176,7 +195,7 @@ class Keyring:
         if not wanted:
             return {}
         links = list(links)
-        with read_session(self.sessions) as session:  # the common case: every key and link exists already
+        with self._reading() as session:  # the common case: every key and link exists already
             cache = self._cache_at(session)
             secret = cache.secrets.get(tenant_id)
             if secret is None:
@@ -239,7 +258,7 @@ class Keyring:
         wanted = set(pairs)
         if not wanted:
             return {}
-        with read_session(self.sessions) as session:
+        with self._reading() as session:
             cache = self._cache_at(session)
             unread = [pair for pair in wanted if pair not in cache.by_id]
             if unread:

@@ -185,8 +185,8 @@ SessionDep = Annotated[Session, Depends(db_session)]
 
 def frozen_after(lifespan: Lifespan | None) -> Lifespan:
     """The app's lifespan, and once its startup is done, the heap built so far frozen (`gc.freeze`):
-    what the imports and the startup made (most of a process's objects, and never garbage) is left
-    out of every later collection. A full collection walks every tracked object with the interpreter
+    what the imports and the startup made (most of a process's objects, living as long as it) is
+    left out of every later collection. A full collection walks every tracked object with the interpreter
     held: before, one stopped a process for 70–120 ms a few times a minute under `make bench`'s
     freshness load, and a probe caught in one was the run's slowest."""
 
