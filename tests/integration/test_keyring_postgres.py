@@ -5,8 +5,10 @@ stay transactions."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from rapportkit.keyring import Keyring
 
@@ -19,6 +21,12 @@ def rings(pg_url: str) -> Iterator[tuple[Keyring, Keyring]]:
     yield gateway, worker
     gateway.close()
     worker.close()
+
+
+def autocommit(session: Session) -> bool:
+    """Whether the psycopg connection under the session is in autocommit."""
+    driver: Any = session.connection().connection.driver_connection
+    return bool(driver.autocommit)
 
 
 def test_a_destruction_reaches_the_other_process_s_next_batch(rings: tuple[Keyring, Keyring]) -> None:
@@ -41,8 +49,8 @@ def test_reads_are_in_autocommit_and_writes_in_transactions_on_the_same_pool(
     ring, _ = rings
     keys = ring.keys_for("acme", ["linkedin.com/in/ada"])
     with ring._reading() as session:
-        assert session.connection().connection.driver_connection.autocommit is True
+        assert autocommit(session)
     ring.keys_by_id([("acme", keys["linkedin.com/in/ada"].key_id)])
     for _ in range(4):  # the pool's connections, each used by a read before
         with ring.sessions() as session:
-            assert session.connection().connection.driver_connection.autocommit is False
+            assert not autocommit(session)
