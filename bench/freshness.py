@@ -119,7 +119,7 @@ def probes(gateway_url: str, token: str, count: int = FRESHNESS,
     with httpx.Client(base_url=gateway_url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
         for n in range(count + 1):
             if len(done) > 1 and time.perf_counter() - phase > limit:
-                progress(f"  stopped after {len(done)} probes ({limit:.0f} s)")
+                progress(f"  stopped after {len(done) - 1} probes and the warm-up one ({limit:.0f} s)")
                 break
             view = profile_view(rep, n)
             started, posted = time.perf_counter(), time.time()
