@@ -46,9 +46,11 @@ log = logging.getLogger(__name__)
 # most stack starts 15 s), the next ones slower (a replica beyond the partition count stays idle
 # after these few tries).
 REJOIN_AFTER = (6.0, 15.0, 15.0)
+FINAL_COMMIT_MS = 5000  # the synchronous commit of a stopping loop waits at most this long
 
 Handler = Callable[[Session, Event], None]
-FINAL_COMMIT_MS = 5000  # the synchronous commit of a stopping loop waits at most this long
+LANE_INFO = "rapport.lane"  # Session.info key: the lane of the event being handled
+HandlerMap = Mapping[str, Sequence[Handler]]
 
 
 def _commit_failed(_offsets: object, response: object) -> None:
@@ -57,10 +59,6 @@ def _commit_failed(_offsets: object, response: object) -> None:
     and the next commit covers these offsets."""
     if isinstance(response, Exception):
         log.warning("offset commit failed; carrying on", extra={"fields": {"error": repr(response)}})
-
-
-LANE_INFO = "rapport.lane"  # Session.info key: the lane of the event being handled
-HandlerMap = Mapping[str, Sequence[Handler]]
 
 
 def handlers(by_type: Mapping[str, Handler]) -> dict[str, list[Handler]]:

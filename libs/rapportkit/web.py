@@ -20,7 +20,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -192,11 +192,7 @@ def frozen_after(lifespan: Lifespan | None) -> Lifespan:
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
-        if lifespan is None:
-            _freeze_once()
-            yield
-            return
-        async with lifespan(app):
+        async with lifespan(app) if lifespan is not None else nullcontext():
             _freeze_once()
             yield
 
