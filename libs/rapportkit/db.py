@@ -14,6 +14,7 @@ statement and never takes the write lock, so a read never waits for a writer.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,9 +59,9 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 30.0) ->
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # let SQLAlchemy emit BEGIN (SAVEPOINTs work)
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            _use_wal(cur, busy_timeout)
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -87,6 +88,24 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 30.0) ->
         dbapi_conn.adapters.register_dumper(list, ListBinaryDumper)
 
     return engine
+
+
+def _use_wal(cur: Any, busy_timeout: float) -> None:
+    """Put the database in WAL mode (a property of the file: the first connection sets it, later
+    ones find it set). Switching a new file needs its exclusive lock, and when two processes' first
+    connections switch it at once (a service's API and worker at start), SQLite refuses one of them
+    at once with "database is locked" instead of calling the busy handler, since each holds the
+    shared lock the other waits for. The refused one retries until `busy_timeout`."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 PING_AFTER_IDLE_SECONDS = 2.0

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-from rapportkit.db import make_engine
+from rapportkit.db import READ_ONLY_OPTION, make_engine
 
 
 def _config(script_location: Path, url: str, service: str) -> Config:
@@ -37,7 +37,9 @@ def upgrade(*, script_location: Path, url: str, service: str) -> None:
 
 def at_head(*, script_location: Path, engine: Engine, service: str) -> bool:
     head = ScriptDirectory(str(script_location)).get_current_head()
-    with engine.connect() as conn:
+    # a read (READ_ONLY_OPTION): on SQLite the worker's probe every half second must not take the
+    # write lock the API process's migrations need
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
         current = MigrationContext.configure(conn, opts={"version_table": version_table(service)}) \
             .get_current_revision()
     return current == head

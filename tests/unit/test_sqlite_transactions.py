@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -145,3 +146,33 @@ def test_a_write_in_a_request_that_also_reads_does_not_lock_itself_out(tmp_path:
         assert changed.status_code == 200, changed.text
         assert took < 5, f"the write waited {took:.1f} s for the request's own read"
         assert client.get("/v1/settings/scoring", headers=admin).json()["window_days"] == 30
+
+
+def test_first_connections_racing_to_switch_a_new_file_to_wal_all_get_it(tmp_path: Path) -> None:
+    """A service's API and worker open its new database at once at start. Two first connections
+    switching a new file to WAL together: SQLite refuses one at once ("database is locked", no busy
+    wait); the engine retries it, so every process starts (before: about one start in a hundred
+    failed, the race the CI once lost)."""
+    rounds, racers = 60, 3
+    failures: list[str] = []
+    for n in range(rounds):
+        url = f"sqlite:///{tmp_path / f'race-{n}.db'}"
+        barrier = threading.Barrier(racers)
+
+        def connect(url: str = url, barrier: threading.Barrier = barrier) -> None:
+            engine = make_engine(url, busy_timeout=5)
+            barrier.wait()
+            try:
+                with engine.connect() as conn:
+                    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            except OperationalError as e:
+                failures.append(str(e.orig))
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=connect) for _ in range(racers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
