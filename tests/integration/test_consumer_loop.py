@@ -127,14 +127,53 @@ def test_a_loop_stopped_right_after_applying_a_poll_leaves_it_committed(
     thread.start()
     thread.join(timeout=60)
     assert not thread.is_alive() and len(seen) == 20
+    committed, ends = committed_offsets(kafka, group, topic)
+    assert committed == ends, "every applied message is committed"
+
+
+Offsets = dict[TopicPartition, int]
+
+
+def committed_offsets(kafka: str, group: str, topic: str) -> tuple[Offsets, Offsets]:
+    """The group's committed offsets and the ends of the topic's non-empty partitions."""
     probe = KafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
-        ends = probe.end_offsets(partitions)
-        committed = {tp: probe.committed(tp) for tp in partitions if ends[tp]}
+        ends = {tp: end for tp, end in probe.end_offsets(partitions).items() if end}
+        return {tp: probe.committed(tp) for tp in ends}, ends
     finally:
         probe.close()
-    assert committed == {tp: end for tp, end in ends.items() if end}, "every applied message is committed"
+
+
+def test_a_running_loop_commits_a_small_poll_within_the_commit_interval(
+        kafka: str, topic: str, factory: object) -> None:
+    """Commits gather polls (rapportkit.consumer.Commits), yet a poll smaller than the message bound
+    is committed soon by the running loop itself, not only at its stop."""
+    group = f"test-{uuid.uuid4().hex[:6]}"
+    seen: list[str] = []
+    loop = ConsumerLoop(group=group, bootstrap=kafka, topics=[topic],
+                        handlers={"rapport.insight.profile.viewed": [lambda _s, e: seen.append(e["id"])]},
+                        session_factory=factory,  # type: ignore[arg-type]
+                        producer=None, metrics=metrics("test"))
+    raw = KafkaProducer(bootstrap_servers=kafka)
+    for n in range(3):
+        raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
+    raw.flush()
+    raw.close()
+    stop, thread = run_loop(loop)
+    try:
+        eventually(lambda: len(seen) == 3 or None, timeout=60, what="the poll applied")
+
+        def all_committed() -> Offsets | None:
+            committed, ends = committed_offsets(kafka, group, topic)
+            return committed if committed == ends else None
+
+        committed = eventually(all_committed, timeout=10, interval=0.2, what="the applied poll committed")
+        assert sum(committed.values()) == 3
+        assert thread.is_alive(), "committed by the running loop"
+    finally:
+        stop.set()
+        thread.join(timeout=30)
 
 
 def test_relay_publishes_pending_rows_once_and_marks_them(kafka: str, topic: str, factory: object) -> None:
