@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
-from rapportkit.consumer import ConsumerLoop, TransientError
+from rapportkit.consumer import ConsumerLoop, Handler, TransientError
 from rapportkit.db import Base, SessionFactory, make_engine, make_session_factory, unit_of_work
 from rapportkit.envelope import Event
 from rapportkit.inbox import InboxRow
@@ -102,6 +102,23 @@ def test_failing_handler_goes_to_dlq_transient_is_retried_and_the_rest_is_applie
     assert dead[0].headers[:2] == message_headers(outbox.BULK), "the original headers are kept"
 
 
+def views_loop(group: str, kafka: str, topic: str, factory: object, handler: Handler) -> ConsumerLoop:
+    """A loop of `group` on `topic` calling `handler` for each profile view, with no DLQ producer."""
+    return ConsumerLoop(group=group, bootstrap=kafka, topics=[topic],
+                        handlers={"rapport.insight.profile.viewed": [handler]},
+                        session_factory=factory,  # type: ignore[arg-type]
+                        producer=None, metrics=metrics("test"))
+
+
+def send_views(kafka: str, topic: str, count: int) -> None:
+    """`count` profile views of rep r1, each of another person, on `topic`."""
+    raw = KafkaProducer(bootstrap_servers=kafka)
+    for n in range(count):
+        raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
+    raw.flush()
+    raw.close()
+
+
 def test_a_loop_stopped_right_after_applying_a_poll_leaves_it_committed(
         kafka: str, topic: str, factory: object) -> None:
     """The commits are asynchronous; a loop stopped right after applying a poll still leaves its
@@ -114,15 +131,8 @@ def test_a_loop_stopped_right_after_applying_a_poll_leaves_it_committed(
         if len(seen) == 20:  # the loop stops as soon as this poll is applied
             stop.set()
 
-    loop = ConsumerLoop(group=group, bootstrap=kafka, topics=[topic],
-                        handlers={"rapport.insight.profile.viewed": [handler]},
-                        session_factory=factory,  # type: ignore[arg-type]
-                        producer=None, metrics=metrics("test"))
-    raw = KafkaProducer(bootstrap_servers=kafka)
-    for n in range(20):
-        raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
-    raw.flush()
-    raw.close()
+    loop = views_loop(group, kafka, topic, factory, handler)
+    send_views(kafka, topic, 20)
     thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
     thread.start()
     thread.join(timeout=60)
@@ -151,15 +161,8 @@ def test_a_running_loop_commits_a_small_poll_within_the_commit_interval(
     is committed soon by the running loop itself, not only at its stop."""
     group = f"test-{uuid.uuid4().hex[:6]}"
     seen: list[str] = []
-    loop = ConsumerLoop(group=group, bootstrap=kafka, topics=[topic],
-                        handlers={"rapport.insight.profile.viewed": [lambda _s, e: seen.append(e["id"])]},
-                        session_factory=factory,  # type: ignore[arg-type]
-                        producer=None, metrics=metrics("test"))
-    raw = KafkaProducer(bootstrap_servers=kafka)
-    for n in range(3):
-        raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
-    raw.flush()
-    raw.close()
+    loop = views_loop(group, kafka, topic, factory, lambda _s, e: seen.append(e["id"]))
+    send_views(kafka, topic, 3)
     stop, thread = run_loop(loop)
     try:
         eventually(lambda: len(seen) == 3 or None, timeout=60, what="the poll applied")
