@@ -95,9 +95,9 @@ class Clients:
             t.join()
 
 
-def end_to_end(stack: Stack, token: str) -> EndToEnd:
+def end_to_end(stack: Stack, token: str, events: int = EVENTS) -> EndToEnd:
     batches = [[event(f"rep-{(b * BATCH + i) % REPS}", b * BATCH + i) for i in range(BATCH)]
-               for b in range(EVENTS // BATCH)]
+               for b in range(max(1, events // BATCH))]
     total = len(batches) * BATCH
     sampler = StageSampler(stack, total)
     sampler.start()

@@ -1,4 +1,5 @@
-"""py-spy on every process of the stack during the end-to-end phase (BENCH_PROFILE=0 turns it off).
+"""py-spy on every process of the stack during a second end-to-end pass, after the measured one
+(BENCH_PROFILE=0 turns it off).
 
 `py-spy record --format raw --nonblocking` runs beside each process until the phase ends (SIGINT
 makes it write its collapsed stacks); each is kept as var/bench/profiles/<process>.txt and drawn as
