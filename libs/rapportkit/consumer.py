@@ -131,7 +131,8 @@ class Commits:
 class ConsumerLoop:
     def __init__(self, *, group: str, bootstrap: str, topics: list[str], handlers: HandlerMap,
                  session_factory: SessionFactory, producer: KafkaProducer, metrics: Metrics,
-                 max_retries: int = 5, backoff_seconds: float = 0.2, max_poll_records: int = 500):
+                 max_retries: int = 5, backoff_seconds: float = 0.2, max_poll_records: int = 500,
+                 gather_ms: int = 0):
         self.group = group
         self.bootstrap = bootstrap
         self.topics = topics
@@ -142,6 +143,7 @@ class ConsumerLoop:
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
         self.max_poll_records = max_poll_records
+        self.gather_ms = gather_ms  # rapportkit.kafka.make_consumer: 0 for the latency-bound loops
         self.assigned = threading.Event()
         # clear while a poll is being applied: other loops of the process that can wait (the scorer)
         # let the consumer have the interpreter first (they share one GIL)
@@ -153,7 +155,8 @@ class ConsumerLoop:
 
     def run(self, stop: threading.Event) -> None:
         consumer = make_consumer(self.bootstrap, group_id=self.group, topics=self.topics,
-                                 client_id=f"{self.group}-consumer", max_poll_records=self.max_poll_records)
+                                 client_id=f"{self.group}-consumer", max_poll_records=self.max_poll_records,
+                                 gather_ms=self.gather_ms)
         unassigned_since, rejoins = time.monotonic(), 0
         # asynchronous: a synchronous commit held the loop for a broker round trip per poll (13.8 ms
         # on average under make bench's freshness load, beside 27 ms of applying)

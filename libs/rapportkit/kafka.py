@@ -50,8 +50,16 @@ def close_producer(producer: KafkaProducer, timeout: float = 10.0) -> None:
         producer.close(timeout=timeout)
 
 
+# what a gathering consumer asks the broker for before a fetch returns early (see make_consumer)
+GATHER_BYTES = 64 * 1024
+
+
 def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id: str,
-                  max_poll_records: int = 500) -> KafkaConsumer:
+                  max_poll_records: int = 500, gather_ms: int = 0) -> KafkaConsumer:
+    """A consumer of the group. `gather_ms` > 0 makes the broker hold each fetch until GATHER_BYTES
+    have come or `gather_ms` has passed: fewer, larger polls for a consumer that can wait that long
+    (0: a fetch returns with the first message, the latency-bound consumers' choice)."""
+    gather = {"fetch_min_bytes": GATHER_BYTES, "fetch_max_wait_ms": gather_ms} if gather_ms > 0 else {}
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap.split(","),
         group_id=group_id,
@@ -63,6 +71,7 @@ def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id
         session_timeout_ms=10000,
         heartbeat_interval_ms=3000,
         metadata_max_age_ms=10000,  # notice new partitions (and just-created topics) within seconds
+        **gather,
         **RECONNECT,
     )
     consumer.subscribe(topics)
