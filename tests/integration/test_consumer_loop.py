@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
-from rapportkit.consumer import ConsumerLoop, Handler, TransientError
+from rapportkit.consumer import ConsumerLoop, Handler, Message, TransientError
 from rapportkit.db import Base, SessionFactory, make_engine, make_session_factory, unit_of_work
 from rapportkit.envelope import Event
 from rapportkit.inbox import InboxRow
@@ -102,12 +103,13 @@ def test_failing_handler_goes_to_dlq_transient_is_retried_and_the_rest_is_applie
     assert dead[0].headers[:2] == message_headers(outbox.BULK), "the original headers are kept"
 
 
-def views_loop(group: str, kafka: str, topic: str, factory: object, handler: Handler) -> ConsumerLoop:
+def views_loop(group: str, kafka: str, topic: str, factory: object, handler: Handler,
+               gather_ms: int = 0) -> ConsumerLoop:
     """A loop of `group` on `topic` calling `handler` for each profile view, with no DLQ producer."""
     return ConsumerLoop(group=group, bootstrap=kafka, topics=[topic],
                         handlers={"rapport.insight.profile.viewed": [handler]},
                         session_factory=factory,  # type: ignore[arg-type]
-                        producer=None, metrics=metrics("test"))
+                        producer=None, metrics=metrics("test"), gather_ms=gather_ms)
 
 
 def send_views(kafka: str, topic: str, count: int) -> None:
@@ -174,6 +176,41 @@ def test_a_running_loop_commits_a_small_poll_within_the_commit_interval(
         committed = eventually(all_committed, timeout=10, interval=0.2, what="the applied poll committed")
         assert sum(committed.values()) == 3
         assert thread.is_alive(), "committed by the running loop"
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def test_a_gathering_loop_takes_a_trickle_in_a_few_polls_and_still_applies_a_lone_message(
+        kafka: str, topic: str, factory: object) -> None:
+    """`gather_ms` (the webhook dispatcher's 200): 60 messages sent 10 ms apart come in a few polls,
+    not one each, and a lone message is applied once the broker's wait is over, not held for more."""
+    group = f"test-{uuid.uuid4().hex[:6]}"
+    seen: list[str] = []
+    polls: list[int] = []
+    loop = views_loop(group, kafka, topic, factory, lambda _s, e: seen.append(e["id"]), gather_ms=200)
+    apply_poll = loop.process
+
+    def counted(messages: list[Message]) -> None:
+        polls.append(len(messages))
+        apply_poll(messages)
+
+    loop.process = counted  # type: ignore[method-assign]
+    stop, thread = run_loop(loop)
+    try:
+        eventually(lambda: loop.assigned.is_set() or None, timeout=60, what="the loop's partitions")
+        producer = KafkaProducer(bootstrap_servers=kafka)
+        for n in range(60):
+            producer.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
+            producer.flush()
+            time.sleep(0.01)
+        eventually(lambda: len(seen) == 60 or None, timeout=30, what="the trickle applied")
+        assert len(polls) <= 12, f"60 messages over ~0.6 s in {len(polls)} polls: {polls}"
+        sent = time.monotonic()
+        producer.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person="lone")))
+        producer.close()
+        eventually(lambda: len(seen) == 61 or None, timeout=10, interval=0.05, what="the lone message applied")
+        assert time.monotonic() - sent < 5
     finally:
         stop.set()
         thread.join(timeout=30)
