@@ -6,7 +6,13 @@ application/cloudevents+json; charset=utf-8`, which tells the SDKs' Kafka conver
 
 Live rows go first, every pass; bulk rows fill what is left of the pass, as far as the pace allows
 (rapportkit.pace), and also carry the Kafka header `rapport-lane: bulk` so consumers can put their
-work behind live work too."""
+work behind live work too.
+
+A running relay passes at most once per `min_pass_seconds` (RAPPORT_RELAY_MIN_PASS_MS, 100): a
+steady stream of small commits (one per ingest request) then goes out in a few larger passes and
+produce requests instead of one each, and a row staged after a quieter spell goes at once. A pass
+that took fewer rows than a batch took every due one, so the relay waits for the next commit's
+notification rather than passing again straight away."""
 
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ def message_headers(lane: str) -> list[tuple[str, bytes]]:
 class OutboxRelay:
     def __init__(self, *, session_factory: SessionFactory, producer: KafkaProducer, metrics: Metrics,
                  pace: BulkPace | None = None, listener: Listener | None = None, batch_size: int = 500,
-                 idle_seconds: float = 0.05, max_idle_seconds: float = 0.5):
+                 idle_seconds: float = 0.05, max_idle_seconds: float = 0.5, min_pass_seconds: float = 0.0):
         self.session_factory = session_factory
         self.listener = listener
         self.held_back = False  # bulk rows the pace held back last pass: look again soon
@@ -48,6 +54,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.max_idle_seconds = max_idle_seconds
+        self.min_pass_seconds = min_pass_seconds
 
     def publish_due(self) -> int:
         """Publish one batch of due rows; returns how many went out."""
@@ -85,7 +92,15 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         wait = self.idle_seconds
         next_gauge = 0.0
+        last_pass = float("-inf")
         while not stop.is_set():
+            # at most a pass per `min_pass_seconds`: under a steady stream of small commits (one per
+            # request) the rows gather into fewer, larger passes and produce requests; after a quieter
+            # spell the pass is at once
+            gap = self.min_pass_seconds - (time.monotonic() - last_pass)
+            if gap > 0 and stop.wait(gap):
+                break
+            last_pass = time.monotonic()
             if time.monotonic() >= next_gauge:  # the outbox_backlog gauge, every few seconds
                 try:
                     self.refresh_backlog()
@@ -100,7 +115,10 @@ class OutboxRelay:
                 wait = self.max_idle_seconds
             if published:
                 wait = self.idle_seconds
-                continue
+                if published >= self.batch_size:  # a full batch: more may be due at once
+                    continue
+            # a pass that took fewer than a batch took every due row: what was staged since has
+            # notified the listener, so its wait returns at once
             if self.listener is not None:  # woken by the commit that stages rows (or polling on SQLite)
                 self.listener.wait(self.pace.refresh_seconds if self.held_back and self.pace else self.max_idle_seconds)
             else:

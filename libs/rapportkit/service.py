@@ -101,7 +101,8 @@ class Background:
                              max_lag=settings.bulk_max_lag)
         self.listener = Listener(factory.kw["bind"], outbox.CHANNEL)
         relay = OutboxRelay(session_factory=factory, producer=self.producer, metrics=m, pace=self.pace,
-                            listener=self.listener, batch_size=settings.relay_batch_size)
+                            listener=self.listener, batch_size=settings.relay_batch_size,
+                            min_pass_seconds=settings.relay_min_pass_ms / 1000)
         self.threads = [threading.Thread(target=_guard(relay.run, self.stop), name="relay", daemon=True)
                         ] if settings.relay_enabled else []
         self.consumer: ConsumerLoop | None = None

@@ -32,6 +32,9 @@ class ServiceSettings(PlatformSettings):
     # events per poll, applied in one transaction: more is more throughput, fewer is less latency
     consumer_max_poll_records: int = Field(500, validation_alias="RAPPORT_CONSUMER_MAX_POLL_RECORDS", ge=1)
     relay_batch_size: int = Field(500, validation_alias="RAPPORT_RELAY_BATCH_SIZE")
+    # at most one relay pass per this many ms: a steady stream of small commits goes out in fewer,
+    # larger passes; the first event after a quieter spell goes at once (rapportkit.relay)
+    relay_min_pass_ms: float = Field(100, validation_alias="RAPPORT_RELAY_MIN_PASS_MS", ge=0)
     # the consumer group is the service's name; another group replays the topics into another database
     consumer_group: str = Field("", validation_alias="RAPPORT_CONSUMER_GROUP")
     # off for a replay into another database: the outbox fills, nothing is published twice

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
 from rapportkit.consumer import ConsumerLoop, Handler, Message, TransientError
-from rapportkit.db import Base, SessionFactory, make_engine, make_session_factory, unit_of_work
+from rapportkit.db import Base, Listener, SessionFactory, make_engine, make_session_factory, unit_of_work
 from rapportkit.envelope import Event
 from rapportkit.inbox import InboxRow
 from rapportkit.kafka import close_producer, make_producer
@@ -262,6 +262,44 @@ def commit_group(kafka: str, group: str, topic: str, *, at_end: bool) -> None:
     ends = consumer.end_offsets(partitions) if at_end else dict.fromkeys(partitions, 0)
     consumer.commit({tp: OffsetAndMetadata(ends[tp], "", -1) for tp in partitions})
     consumer.close()
+
+
+def test_a_running_relay_takes_a_stream_of_commits_in_at_most_a_pass_per_interval(
+        kafka: str, topic: str, factory: SessionFactory) -> None:
+    """`min_pass_seconds` (RAPPORT_RELAY_MIN_PASS_MS): 40 commits of a row each, 10 ms apart, go out
+    in about a pass per interval, not a pass per commit (40 passes without it); each row once."""
+    listener = Listener(factory.kw["bind"], outbox.CHANNEL)
+    producer = make_producer(kafka, client_id="test-relay-interval")
+    relay = OutboxRelay(session_factory=factory, producer=producer, metrics=metrics("test"), listener=listener,
+                        min_pass_seconds=0.2)
+    passes: list[int] = []
+    publish = relay.publish_due
+
+    def counted() -> int:
+        sent = publish()
+        if sent:
+            passes.append(sent)
+        return sent
+
+    relay.publish_due = counted  # type: ignore[method-assign]
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        for n in range(40):
+            stage(factory, topic, 1, outbox.LIVE, f"stream{n}")
+            time.sleep(0.01)
+        eventually(lambda: published(factory, outbox.LIVE) == 40 or None, timeout=30, what="every row published")
+        elapsed = time.monotonic() - started
+        assert sum(passes) == 40
+        assert len(passes) <= elapsed / 0.2 + 2, f"{len(passes)} passes in {elapsed:.2f} s: {passes}"
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        close_producer(producer)
+        listener.close()
+    assert len(read_topic(kafka, topic, lambda m: True)) == 40
 
 
 def test_live_rows_go_first_and_bulk_rows_wait_for_the_paced_group(
