@@ -27,7 +27,16 @@ from sqlalchemy.orm import Session
 
 from rapportkit import jsonutil, outbox
 from rapportkit.consumer import ConsumerLoop
-from rapportkit.db import SessionFactory, among, dialect_insert, pipelined, read_session, table_of, unit_of_work
+from rapportkit.db import (
+    SessionFactory,
+    among,
+    dialect_insert,
+    one_statement,
+    pipelined,
+    read_session,
+    table_of,
+    unit_of_work,
+)
 from rapportkit.envelope import Event, new_event
 from rapportkit.metrics import metrics
 from services.scoring import current
@@ -179,10 +188,11 @@ CLAIM_SECONDS = 30.0  # a claim lapses after this long (a scorer that died mid-p
 
 
 def claim(session: Session, limit: int, *, live_only: bool) -> list[Claimed]:
-    """Claim up to `limit` unclaimed dirty days (live first, oldest first) for CLAIM_SECONDS, in the
-    caller's short transaction. PostgreSQL locks the rows only for this statement's transaction (SKIP
-    LOCKED: two scorers claim different days), not for the pass: a consumer marking one of these
-    days again meanwhile does not wait for the pass (it waited for whole passes, half its time)."""
+    """Claim up to `limit` unclaimed dirty days (live first, oldest first) for CLAIM_SECONDS, in one
+    statement that is its own transaction (`rapportkit.db.one_statement`). PostgreSQL locks the rows
+    only for that statement (SKIP LOCKED: two scorers claim different days), not for the pass: a
+    consumer marking one of these days again meanwhile does not wait for the pass (it waited for
+    whole passes, half its time)."""
     table, now = table_of(DirtyRow), time.time()
     free = (table.c.claimed_until.is_(None)) | (table.c.claimed_until < now)
     pick = select(table.c.tenant_id, table.c.rep_id, table.c.day).where(free)
@@ -268,7 +278,7 @@ class Scorer:
         """Claim a batch of dirty days (a short transaction of its own), score them, and forget them in
         the transaction that stores the scores; a failed pass frees its claims again."""
         today = self.clock()
-        with unit_of_work(self.session_factory) as session:
+        with one_statement(self.session_factory) as session:
             claimed = claim(session, self.batch, live_only=live_only)
         if not claimed:
             return 0

@@ -10,7 +10,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from rapportkit.db import SessionFactory, make_engine, make_session_factory, read_session, unit_of_work
+from rapportkit.db import (
+    SessionFactory,
+    make_engine,
+    make_session_factory,
+    one_statement,
+    read_session,
+    unit_of_work,
+)
 
 
 @pytest.fixture
@@ -53,3 +60,19 @@ def test_the_pooled_connection_returns_to_read_committed(factory: SessionFactory
         level = write.execute(text("SHOW transaction_isolation")).scalar_one()
         write.execute(text("INSERT INTO snapshot_probe VALUES (4)"))
     assert level == "read committed"
+
+
+def test_one_statement_is_committed_when_it_returns_and_the_connection_returns_to_transactions(
+        factory: SessionFactory) -> None:
+    """`one_statement` (the scorer's claim): on PostgreSQL the statement commits as it runs, without a
+    BEGIN and a COMMIT round trip, so another session sees it before this one closes; the pooled
+    connection is back in transactions afterwards (a unit of work rolled back leaves nothing)."""
+    with one_statement(factory) as single:
+        single.execute(text("INSERT INTO snapshot_probe VALUES (5)"))
+        with read_session(factory) as other:
+            assert count(other) == 2, "committed as the statement ran"
+    with pytest.raises(RuntimeError), unit_of_work(factory) as write:
+        write.execute(text("INSERT INTO snapshot_probe VALUES (6)"))
+        raise RuntimeError("rolled back")
+    with read_session(factory) as read:
+        assert count(read) == 2
