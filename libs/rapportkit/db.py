@@ -158,12 +158,11 @@ def one_statement(factory: SessionFactory) -> Iterator[Session]:
     autocommit, one round trip, where `unit_of_work` takes three (psycopg sends BEGIN and COMMIT as
     round trips of their own); a second statement through it would commit apart, so there is none.
     SQLite: `unit_of_work` (a statement there costs no round trip)."""
-    session = factory()
-    if session.get_bind().dialect.name != "postgresql":
-        session.close()
+    if factory.kw["bind"].dialect.name != "postgresql":
         with unit_of_work(factory) as session:
             yield session
         return
+    session = factory()
     try:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session

@@ -47,7 +47,7 @@ def topic(kafka: str) -> str:
     return name
 
 
-def run_loop(loop: ConsumerLoop) -> tuple[threading.Event, threading.Thread]:
+def run_loop(loop: ConsumerLoop | OutboxRelay) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
     thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
     thread.start()
@@ -112,11 +112,15 @@ def views_loop(group: str, kafka: str, topic: str, factory: object, handler: Han
                         producer=None, metrics=metrics("test"), gather_ms=gather_ms)
 
 
-def send_views(kafka: str, topic: str, count: int) -> None:
-    """`count` profile views of rep r1, each of another person, on `topic`."""
+def send_views(kafka: str, topic: str, count: int, *, gap: float = 0.0) -> None:
+    """`count` profile views of rep r1, each of another person, on `topic`; `gap` > 0 sends them one
+    at a time, that many seconds apart."""
     raw = KafkaProducer(bootstrap_servers=kafka)
     for n in range(count):
         raw.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
+        if gap:
+            raw.flush()
+            time.sleep(gap)
     raw.flush()
     raw.close()
 
@@ -199,16 +203,11 @@ def test_a_gathering_loop_takes_a_trickle_in_a_few_polls_and_still_applies_a_lon
     stop, thread = run_loop(loop)
     try:
         eventually(lambda: loop.assigned.is_set() or None, timeout=60, what="the loop's partitions")
-        producer = KafkaProducer(bootstrap_servers=kafka)
-        for n in range(60):
-            producer.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person=f"p{n}")))
-            producer.flush()
-            time.sleep(0.01)
+        send_views(kafka, topic, 60, gap=0.01)
         eventually(lambda: len(seen) == 60 or None, timeout=30, what="the trickle applied")
         assert len(polls) <= 12, f"60 messages over ~0.6 s in {len(polls)} polls: {polls}"
         sent = time.monotonic()
-        producer.send(topic, key=b"demo:r1", value=jsonutil.dumps(profile_viewed("demo", "r1", person="lone")))
-        producer.close()
+        send_views(kafka, topic, 1)
         eventually(lambda: len(seen) == 61 or None, timeout=10, interval=0.05, what="the lone message applied")
         assert time.monotonic() - sent < 5
     finally:
@@ -282,9 +281,7 @@ def test_a_running_relay_takes_a_stream_of_commits_in_at_most_a_pass_per_interva
         return sent
 
     relay.publish_due = counted  # type: ignore[method-assign]
-    stop = threading.Event()
-    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
-    thread.start()
+    stop, thread = run_loop(relay)
     try:
         started = time.monotonic()
         for n in range(40):
