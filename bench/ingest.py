@@ -4,7 +4,8 @@ On PostgreSQL (fresh databases) and the local broker:
 
 1. Raw baseline: kafka-python producer, the project's settings, same-size events (bench/pipeline.py).
 2. End to end: batches POSTed to the gateway until scoring has applied every event, with the rate of
-   each stage from the processes' counters and the bottleneck named (bench/stages.py). Then a
+   each stage from the processes' counters and the bottleneck named (bench/stages.py), and the CPU
+   each process spent per event, PostgreSQL and the broker included (bench/cpu.py). Then a
    second, smaller pass with py-spy on every process (bench/profile.py; flame graphs in
    var/bench/profiles/): the profiler's sampling costs this 2-core machine about 9 % of the rate, so
    the measured pass runs without it.
@@ -35,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import freshness, imports, pipeline, queries, replay, stages, summary
+from bench import cpu, freshness, imports, pipeline, queries, replay, stages, summary
 from bench.common import (
     BATCH,
     CLIENTS,
@@ -91,11 +92,17 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         progress(f"bench: raw kafka-python producer, {EVENTS} messages of {len(payload)} bytes")
         figures.raw = pipeline.raw_producer_rate(bootstrap, payload, EVENTS)
         progress(f"bench: end to end, {EVENTS} events from {CLIENTS} clients")
-        e2e = pipeline.end_to_end(stack, token)
+        meter = cpu.CpuMeter({name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None} | {
+            "kafka": infra.kafka_pid(), "bench (its clients)": os.getpid()}, {"postgresql": infra.postgres_pid()})
+        e2e = pipeline.end_to_end(stack, token, meter=meter)
         figures.e2e, figures.e2e_seconds = e2e.rate, e2e.seconds
         figures.stages = stages.rates(e2e.sampler.stages, e2e.events)
+        figures.cpu = {name: secs / e2e.events for name, secs in e2e.cpu.items()}
+        figures.cpu_busy = cpu.busy_percent(e2e.cpu, e2e.seconds, cpu.CORES)
         print("\nStage rates during the end-to-end phase (seconds from its start):", flush=True)
         print("\n".join(stages.table(e2e.sampler.stages, e2e.events)), flush=True)
+        print("CPU spent during the end-to-end phase, per event:", flush=True)
+        print("\n".join(cpu.table(e2e.cpu, e2e.events, e2e.seconds, cpu.CORES)) + "\n", flush=True)
         if PROFILE:
             progress(f"bench: end to end again, {PROFILE_EVENTS} events, py-spy on every process")
             profiler.start({name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None})
@@ -166,7 +173,7 @@ def main() -> int:
         figures = summary.Figures(sizes={"events": EVENTS, "batch": BATCH, "clients": CLIENTS,
                                          "freshness_probes": FRESHNESS, "import_rows": IMPORT_ROWS,
                                          "sqlite_import_rows": SQLITE_IMPORT_ROWS, "query_reps": queries.REPS,
-                                         "query_events": queries.EVENTS, "cores": os.cpu_count() or 0,
+                                         "query_events": queries.EVENTS, "cores": cpu.CORES,
                                          "profiled_events": PROFILE_EVENTS if PROFILE else 0})
         shutil.rmtree(OUT / "profiles", ignore_errors=True)
         profiler = Profiler(OUT / "profiles")

@@ -5,7 +5,8 @@
 2. End to end: batches of events POSTed to the gateway by concurrent clients; the clock stops when
    the scoring worker has applied every one (its Prometheus counter), so the figure covers
    gateway → owning service + outbox → relay → Kafka → scoring consumer → read model. The stage
-   counters are sampled meanwhile (bench/stages.py).
+   counters are sampled meanwhile (bench/stages.py), and the CPU each process spent over the same
+   span is read at its start and its end (bench/cpu.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 from bench.common import BATCH, CLIENTS, EVENTS, REPS, event, progress
+from bench.cpu import CpuMeter, spent
 from bench.stages import StageSampler
 from rapportkit import jsonutil
 from rapportkit.kafka import close_producer, make_producer
@@ -52,6 +54,7 @@ class EndToEnd:
     events: int
     seconds: float
     sampler: StageSampler
+    cpu: dict[str, float]  # CPU seconds per process over the phase, costliest first (empty without a meter)
 
     @property
     def rate(self) -> float:
@@ -95,13 +98,14 @@ class Clients:
             t.join()
 
 
-def end_to_end(stack: Stack, token: str, events: int = EVENTS) -> EndToEnd:
+def end_to_end(stack: Stack, token: str, events: int = EVENTS, meter: CpuMeter | None = None) -> EndToEnd:
     batches = [[event(f"rep-{(b * BATCH + i) % REPS}", b * BATCH + i) for i in range(BATCH)]
                for b in range(max(1, events // BATCH))]
     total = len(batches) * BATCH
     sampler = StageSampler(stack, total)
     sampler.start()
     clients = Clients(stack, token, batches)
+    cpu_before = meter.read() if meter is not None else {}
     started = time.perf_counter()
     clients.start()
     last_report = 0.0
@@ -118,6 +122,7 @@ def end_to_end(stack: Stack, token: str, events: int = EVENTS) -> EndToEnd:
                 raise RuntimeError(f"scoring applied only {done} of {total} events in 900 s")
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
+        cpu = spent(cpu_before, meter.read()) if meter is not None else {}
         clients.join()
         if clients.errors:
             raise RuntimeError(f"gateway refused batches: {clients.errors[:3]}")
@@ -126,4 +131,4 @@ def end_to_end(stack: Stack, token: str, events: int = EVENTS) -> EndToEnd:
         sampler.wait_scorer_idle()
     finally:
         sampler.stop()
-    return EndToEnd(total, elapsed, sampler)
+    return EndToEnd(total, elapsed, sampler, cpu)

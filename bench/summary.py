@@ -49,6 +49,8 @@ class Figures:
     peak_rss_mb_sqlite: float = math.nan
     board_build_s: float = math.nan  # the scorer building today's board of the loaded reps
     stages: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per event of each process, end to end
+    cpu_busy: float = math.nan  # the share of all cores they kept busy meanwhile, %
     sizes: dict[str, int] = field(default_factory=dict)
 
     def leaderboard_p99(self) -> float:
@@ -74,6 +76,8 @@ class Figures:
             "peak_rss_mb": number(self.peak_rss_mb),
             "stages": {k: number(v) for k, v in self.stages.items()},
             # extras
+            "cpu_us_per_event": {k: number(v * 1e6) for k, v in self.cpu.items()},
+            "cpu_busy_percent": number(self.cpu_busy),
             "reads_during_import_p99_ms_postgres": number(ms(p99["postgres"])),
             "reads_during_import_p99_ms_sqlite": number(ms(p99["sqlite"])),
             "live_freshness_during_import_p50_ms": number(ms(percentile(self.live, 0.5))),
@@ -114,6 +118,9 @@ def table(data: dict[str, Any], figures: Figures, path: Path) -> list[str]:
                                                                        f"{s.get('profiled_events')} had it)"
                                                                        if s.get("profiled_events") else "")),
         ("ratio end-to-end / raw", f"{data['ratio'] or math.nan:.3f}", ""),
+        ("CPU per event, end to end", fmt(sum(v for v in data["cpu_us_per_event"].values() if v), "µs"),
+         f"{fmt(data['cpu_busy_percent'])} % of {s.get('cores')} cores busy; "
+         + ", ".join(f"{k} {fmt(v)}" for k, v in list(data["cpu_us_per_event"].items())[:4])),
         ("freshness p50 / p99 under load", f"{fmt(data['freshness_p50_ms'])} / {fmt(data['freshness_p99_ms'], 'ms')}",
          f"{len(figures.fresh)} probes (max {fmt(data['freshness_max_ms'])}; the warm-up one "
          f"{fmt(data['freshness_first_ms'], 'ms')}), background {figures.background_rate:,.0f} events/s"),

@@ -99,3 +99,13 @@ def fresh_kafka() -> str:
 
 def drop_database(name: str) -> None:
     _script("postgres.sh", "dropdb", name)
+
+
+def kafka_pid() -> int:
+    """The process id of the local broker on KAFKA_PORT (started by deploy/local/kafka.sh)."""
+    return int(_script("kafka.sh", "pid"))
+
+
+def postgres_pid() -> int:
+    """The process id of the local PostgreSQL server (its postmaster; the backends are its children)."""
+    return int(_script("postgres.sh", "pid"))

@@ -6,6 +6,7 @@
 #   kafka.sh kill    SIGKILL the broker this script started, as a crash would (tests)
 #   kafka.sh status  exit 0 when the broker answers
 #   kafka.sh reset   stop the broker this script started on $KAFKA_PORT and delete its data (tests)
+#   kafka.sh pid     print the process id of the broker this script started (make bench counts its CPU)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -129,5 +130,6 @@ case "${1:-}" in
   kill) kill_hard ;;
   status) port_open 127.0.0.1 "$KAFKA_PORT" ;;
   reset) stop; rm -rf "$DATA"; say "deleted the data of the broker on port $KAFKA_PORT" ;;
-  *) echo "usage: $0 fetch|start|stop|kill|status|reset" >&2; exit 2 ;;
+  pid) [ -f "$PIDFILE" ] || die "no broker started by this script on port $KAFKA_PORT"; cat "$PIDFILE" ;;
+  *) echo "usage: $0 fetch|start|stop|kill|status|reset|pid" >&2; exit 2 ;;
 esac

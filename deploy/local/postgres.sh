@@ -6,6 +6,7 @@
 #   postgres.sh createdb NAME create database NAME if it does not exist
 #   postgres.sh dropdb NAME   drop database NAME if it exists
 #   postgres.sh url NAME      print the SQLAlchemy URL of database NAME
+#   postgres.sh pid           print the process id of the server (its postmaster; make bench counts its CPU)
 # As root the cluster runs as the unprivileged user `postgres` (created if missing).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -87,5 +88,6 @@ case "${1:-}" in
     [ -n "${2:-}" ] || die "usage: $0 dropdb NAME"
     psql_admin -c "drop database if exists \"$2\" with (force)" ;;
   url) echo "postgresql+psycopg://$PG_USER:rapport@127.0.0.1:$PG_PORT/${2:?usage: $0 url NAME}" ;;
-  *) echo "usage: $0 start|stop|createdb NAME|dropdb NAME|url NAME" >&2; exit 2 ;;
+  pid) [ -f "$PG_DATA/postmaster.pid" ] || die "PostgreSQL is not running"; head -n 1 "$PG_DATA/postmaster.pid" ;;
+  *) echo "usage: $0 start|stop|createdb NAME|dropdb NAME|url NAME|pid" >&2; exit 2 ;;
 esac

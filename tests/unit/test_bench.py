@@ -4,12 +4,16 @@ collapsed stacks, Prometheus parsing and the summary's keys."""
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import summary
+from bench import cpu, summary
 from bench.common import percentile, scrape
 from bench.imports import export_zip
 from bench.profile import flame_svg, read_stacks, short_frame, top_self
@@ -72,13 +76,15 @@ def test_summary_has_the_issue_keys_and_numbers_only() -> None:
     figures = summary.Figures(raw=1000, e2e=250, fresh=[0.1, 0.2], live=[0.3], reads_pg=[0.01], reads_sqlite=[0.05],
                               queries={summary.COLD: [0.5], "leaderboard, unchanged": [0.02],
                                        summary.SCORE: [0.03]}, replay=800, peak_rss_mb=900, stages={"scorer": 300},
-                              fresh_hops={"commit + relay": [0.004, 0.006, 0.040]}, fresh_first=0.9)
+                              fresh_hops={"commit + relay": [0.004, 0.006, 0.040]}, fresh_first=0.9,
+                              cpu={"scoring-worker": 0.000185, "kafka": 0.00009}, cpu_busy=87.5)
     data = figures.summary()
     assert set(summary.KEYS) <= set(data)
     assert data["ratio"] == 0.25 and data["reads_during_import_p99_ms"] == 50.0
     assert data["leaderboard_cold_ms"] == 500.0 and data["freshness_p99_ms"] == 200.0
     assert data["freshness_hops_ms"]["commit + relay"]["p50"] == 6.0
     assert data["freshness_first_ms"] == 900.0 and data["freshness_max_ms"] == 200.0  # the warm-up probe apart
+    assert data["cpu_us_per_event"] == {"scoring-worker": 185.0, "kafka": 90.0} and data["cpu_busy_percent"] == 87.5
 
     def numeric(value: Any) -> bool:
         if isinstance(value, dict):
@@ -87,3 +93,34 @@ def test_summary_has_the_issue_keys_and_numbers_only() -> None:
 
     assert numeric(data)
     assert percentile([], 0.99) != percentile([], 0.99)  # nan
+
+
+BURN = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+
+
+def test_the_cpu_of_a_tree_counts_its_children_live_and_reaped() -> None:
+    """PostgreSQL's CPU is its backends': a child's time counts while it runs and after it is gone."""
+    me = os.getpid()
+    alone, tree = cpu.seconds(me), cpu.tree_seconds(me)
+    child = subprocess.Popen([sys.executable, "-c", BURN + "time.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 20
+        while cpu.seconds(child.pid) < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cpu.tree_seconds(me) - tree >= 0.25  # live child
+    finally:
+        child.kill()
+        child.wait()
+    assert cpu.tree_seconds(me) - tree >= 0.25  # reaped: in the parent's cutime
+    assert cpu.seconds(me) - alone < 0.25  # the process alone did not burn it
+    assert cpu.seconds(child.pid) == 0.0  # gone
+
+
+def test_the_cpu_table_names_the_costliest_process_and_whether_the_cores_were_busy() -> None:
+    used = cpu.spent({"gateway": 1.0, "scoring-worker": 2.0}, {"gateway": 1.5, "scoring-worker": 3.8, "kafka": 1.2})
+    assert list(used) == ["scoring-worker", "kafka", "gateway"]
+    assert cpu.busy_percent(used, wall=2.0, cores=2) == 87.5
+    lines = cpu.table(used, events=10000, wall=2.0, cores=2)
+    assert lines[1].split()[:2] == ["scoring-worker", "180"]  # 1.8 s over 10,000 events
+    assert "CPU-bound" in lines[-1] and "88 %" in lines[-1]
+    assert "not CPU-bound" in cpu.table(used, events=10000, wall=4.0, cores=2)[-1]
