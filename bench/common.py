@@ -38,7 +38,8 @@ REPLAY_SECONDS = env_int("BENCH_REPLAY_SECONDS", 600)
 PROFILE = os.environ.get("BENCH_PROFILE", "1") != "0"
 # the profiled pass (after the measured one: py-spy on ~10 processes costs the 2-core machine ~9 %)
 PROFILE_EVENTS = env_int("BENCH_PROFILE_EVENTS", EVENTS // 2)
-# gateway on BASE-20, PostgreSQL stack's services on BASE+1..4 (workers +11..14, replay +31..32),
+# gateway on BASE-20 (the floor's app on BASE-30), PostgreSQL stack's services on BASE+1..4 (workers +11..14,
+# replay +31..32),
 # the SQLite stack's gateway on BASE+80 and services on BASE+100+…
 PORT_BASE = env_int("BENCH_PORT_BASE", 18500)
 REPS = 200

@@ -2,7 +2,9 @@
 
 On PostgreSQL (fresh databases) and the local broker:
 
-1. Raw baseline: kafka-python producer, the project's settings, same-size events (bench/pipeline.py).
+1. Raw baseline: kafka-python producer, the project's settings, same-size events (bench/pipeline.py);
+   and the floor: the same batches through the thinnest pipeline of the same parts, HTTP into a
+   FastAPI app that produces them, a consumer that parses them, nothing else (bench/floor.py).
 2. End to end: batches POSTed to the gateway until scoring has applied every event, with the rate of
    each stage from the processes' counters and the bottleneck named (bench/stages.py), and the CPU
    each process spent per event, PostgreSQL and the broker included (bench/cpu.py). Then a
@@ -36,7 +38,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cpu, freshness, imports, pipeline, queries, replay, stages, summary
+from bench import cpu, floor, freshness, imports, pipeline, queries, replay, stages, summary
 from bench.common import (
     BATCH,
     CLIENTS,
@@ -91,6 +93,9 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         rss.start()
         progress(f"bench: raw kafka-python producer, {EVENTS} messages of {len(payload)} bytes")
         figures.raw = pipeline.raw_producer_rate(bootstrap, payload, EVENTS)
+        progress(f"bench: the floor, {EVENTS} events through HTTP, Kafka and a consumer, nothing else")
+        thinnest = floor.measure(bootstrap, EVENTS, PORT_BASE - 30)
+        figures.floor, figures.floor_cpu = thinnest.rate, {k: v / thinnest.events for k, v in thinnest.cpu.items()}
         progress(f"bench: end to end, {EVENTS} events from {CLIENTS} clients")
         meter = cpu.CpuMeter({name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None} | {
             "kafka": infra.kafka_pid(), "bench (its clients)": os.getpid()}, {"postgresql": infra.postgres_pid()})

@@ -62,10 +62,10 @@ class EndToEnd:
 
 
 class Clients:
-    """CLIENTS threads posting their share of the batches to the gateway."""
+    """CLIENTS threads posting their share of the batches to `base_url` + /v1/events."""
 
-    def __init__(self, stack: Stack, token: str, batches: list[list[dict[str, Any]]]):
-        self.stack, self.token, self.batches = stack, token, batches
+    def __init__(self, base_url: str, token: str, batches: list[list[dict[str, Any]]]):
+        self.base_url, self.token, self.batches = base_url, token, batches
         self.posted = 0
         self.errors: list[str] = []
         self.first_sent = float("inf")
@@ -74,12 +74,17 @@ class Clients:
         self.threads = [threading.Thread(target=self.loop, args=(batches[i::CLIENTS],)) for i in range(CLIENTS)]
 
     def loop(self, mine: list[list[dict[str, Any]]]) -> None:
-        with httpx.Client(base_url=self.stack.gateway_url, timeout=120,
+        with httpx.Client(base_url=self.base_url, timeout=120,
                           headers={"Authorization": f"Bearer {self.token}"}) as client:
             for batch in mine:
                 sent = time.perf_counter()
-                r = client.post("/v1/events", content=jsonutil.dumps(batch),
-                                headers={"Content-Type": "application/json"})
+                try:
+                    r = client.post("/v1/events", content=jsonutil.dumps(batch),
+                                    headers={"Content-Type": "application/json"})
+                except httpx.HTTPError as exc:  # the waiting phase sees it and stops
+                    with self.lock:
+                        self.errors.append(repr(exc))
+                    return
                 answered = time.perf_counter()
                 with self.lock:
                     self.first_sent = min(self.first_sent, sent)
@@ -98,13 +103,18 @@ class Clients:
             t.join()
 
 
+def batches_of(events: int) -> list[list[dict[str, Any]]]:
+    """The phase's events in BATCH-sized requests: 200 reps, 20 days of history."""
+    return [[event(f"rep-{(b * BATCH + i) % REPS}", b * BATCH + i) for i in range(BATCH)]
+            for b in range(max(1, events // BATCH))]
+
+
 def end_to_end(stack: Stack, token: str, events: int = EVENTS, meter: CpuMeter | None = None) -> EndToEnd:
-    batches = [[event(f"rep-{(b * BATCH + i) % REPS}", b * BATCH + i) for i in range(BATCH)]
-               for b in range(max(1, events // BATCH))]
+    batches = batches_of(events)
     total = len(batches) * BATCH
     sampler = StageSampler(stack, total)
     sampler.start()
-    clients = Clients(stack, token, batches)
+    clients = Clients(stack.gateway_url, token, batches)
     cpu_before = meter.read() if meter is not None else {}
     started = time.perf_counter()
     clients.start()

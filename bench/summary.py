@@ -51,6 +51,8 @@ class Figures:
     stages: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per event of each process, end to end
     cpu_busy: float = math.nan  # the share of all cores they kept busy meanwhile, %
+    floor: float = math.nan  # events/s through the thinnest pipeline of the same parts (bench/floor.py)
+    floor_cpu: dict[str, float] = field(default_factory=dict)  # its CPU seconds per event, per process
     sizes: dict[str, int] = field(default_factory=dict)
 
     def leaderboard_p99(self) -> float:
@@ -78,6 +80,9 @@ class Figures:
             # extras
             "cpu_us_per_event": {k: number(v * 1e6) for k, v in self.cpu.items()},
             "cpu_busy_percent": number(self.cpu_busy),
+            "floor_events_per_s": number(self.floor),
+            "floor_ratio": number(self.floor / self.raw),
+            "floor_cpu_us_per_event": {k: number(v * 1e6) for k, v in self.floor_cpu.items()},
             "reads_during_import_p99_ms_postgres": number(ms(p99["postgres"])),
             "reads_during_import_p99_ms_sqlite": number(ms(p99["sqlite"])),
             "live_freshness_during_import_p50_ms": number(ms(percentile(self.live, 0.5))),
@@ -117,6 +122,9 @@ def table(data: dict[str, Any], figures: Figures, path: Path) -> list[str]:
          f"{s.get('events')} events in {figures.e2e_seconds:.1f} s" + (", without py-spy (a second pass of "
                                                                        f"{s.get('profiled_events')} had it)"
                                                                        if s.get("profiled_events") else "")),
+        ("floor: HTTP → Kafka → parse", fmt(data["floor_events_per_s"], "events/s"),
+         f"ratio to raw {data['floor_ratio'] or math.nan:.3f}; "
+         f"{fmt(sum(v for v in data['floor_cpu_us_per_event'].values() if v), 'µs')} CPU an event (bench/floor.py)"),
         ("ratio end-to-end / raw", f"{data['ratio'] or math.nan:.3f}", ""),
         ("CPU per event, end to end", fmt(sum(v for v in data["cpu_us_per_event"].values() if v), "µs"),
          f"{fmt(data['cpu_busy_percent'])} % of {s.get('cores')} cores busy; "

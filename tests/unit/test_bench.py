@@ -77,7 +77,7 @@ def test_summary_has_the_issue_keys_and_numbers_only() -> None:
                               queries={summary.COLD: [0.5], "leaderboard, unchanged": [0.02],
                                        summary.SCORE: [0.03]}, replay=800, peak_rss_mb=900, stages={"scorer": 300},
                               fresh_hops={"commit + relay": [0.004, 0.006, 0.040]}, fresh_first=0.9,
-                              cpu={"scoring-worker": 0.000185, "kafka": 0.00009}, cpu_busy=87.5)
+                              cpu={"scoring-worker": 0.000185, "kafka": 0.00009}, cpu_busy=87.5, floor=600)
     data = figures.summary()
     assert set(summary.KEYS) <= set(data)
     assert data["ratio"] == 0.25 and data["reads_during_import_p99_ms"] == 50.0
@@ -85,6 +85,7 @@ def test_summary_has_the_issue_keys_and_numbers_only() -> None:
     assert data["freshness_hops_ms"]["commit + relay"]["p50"] == 6.0
     assert data["freshness_first_ms"] == 900.0 and data["freshness_max_ms"] == 200.0  # the warm-up probe apart
     assert data["cpu_us_per_event"] == {"scoring-worker": 185.0, "kafka": 90.0} and data["cpu_busy_percent"] == 87.5
+    assert data["floor_ratio"] == 0.6
 
     def numeric(value: Any) -> bool:
         if isinstance(value, dict):
