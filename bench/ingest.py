@@ -192,8 +192,10 @@ def main() -> int:
         for name, latencies in figures.queries.items():
             print(f"    {name:<30} p50 {statistics.median(latencies) * 1000:>7.0f} ms / p99 "
                   f"{percentile(latencies, 0.99) * 1000:.0f} ms   ({len(latencies)} reads)")
+        busy = figures.cpu_busy
+        bound = f" — but the cores were {busy:.0f} % busy: CPU-bound" if busy >= cpu.BUSY * 100 else ""
         print("  stages (events/s): " + ", ".join(f"{k} {v:,.0f}" for k, v in figures.stages.items())
-              + f"; bottleneck: {stages.bottleneck(figures.stages)}")
+              + f"; slowest: {stages.bottleneck(figures.stages)}{bound}")
         print(f"  ({time.perf_counter() - started:.0f} s in all)")
     finally:
         infra.stop_kafka()  # the emptied broker is the bench's own: it was left running
