@@ -125,7 +125,7 @@ def measure(bootstrap: str, events: int, port: int) -> Floor:
         total = len(batches) * BATCH
         clients = Clients(base_url, "floor", batches)  # the app asks no token
         meter = CpuMeter({"app (HTTP in, produce)": app.pid, "consumer (parse)": consumer.pid,
-                          "kafka": infra.kafka_pid(), "bench (its clients)": os.getpid()}, {})
+                          "kafka": infra.kafka_pid(), "bench (clients)": os.getpid()}, {})
         before = meter.read()
         started = time.perf_counter()
         clients.start()

@@ -98,7 +98,7 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         figures.floor, figures.floor_cpu = thinnest.rate, {k: v / thinnest.events for k, v in thinnest.cpu.items()}
         progress(f"bench: end to end, {EVENTS} events from {CLIENTS} clients")
         meter = cpu.CpuMeter({name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None} | {
-            "kafka": infra.kafka_pid(), "bench (its clients)": os.getpid()}, {"postgresql": infra.postgres_pid()})
+            "kafka": infra.kafka_pid(), "bench (clients, samplers)": os.getpid()}, {"postgresql": infra.postgres_pid()})
         e2e = pipeline.end_to_end(stack, token, meter=meter)
         figures.e2e, figures.e2e_seconds = e2e.rate, e2e.seconds
         figures.stages = stages.rates(e2e.sampler.stages, e2e.events)
