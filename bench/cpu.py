@@ -26,10 +26,15 @@ def _stat(pid: int) -> list[str] | None:
         return None
 
 
+def _ticks(fields: list[str], *, reaped: bool = False) -> int:
+    """utime + stime (fields 14 and 15 of stat), and with `reaped` cutime + cstime (16 and 17)."""
+    return sum(int(f) for f in fields[11:15 if reaped else 13])
+
+
 def seconds(pid: int) -> float:
     """CPU seconds of a process so far (user + system); 0 once it is gone."""
     fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / TICK if fields else 0.0
+    return _ticks(fields) / TICK if fields else 0.0
 
 
 def tree_seconds(pid: int) -> float:
@@ -37,13 +42,13 @@ def tree_seconds(pid: int) -> float:
     fields = _stat(pid)
     if fields is None:
         return 0.0
-    total = sum(int(f) for f in fields[11:15]) / TICK
+    ticks = _ticks(fields, reaped=True)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             child = _stat(int(entry.name))
             if child is not None and child[1] == str(pid):
-                total += (int(child[11]) + int(child[12])) / TICK
-    return total
+                ticks += _ticks(child)
+    return ticks / TICK
 
 
 class CpuMeter:

@@ -11,7 +11,7 @@ share of every event's CPU that no design built on these parts can shed. The clo
 consumer has parsed every event, as the end-to-end phase's stops when scoring has applied them.
 
 `python -m bench.floor consume BOOTSTRAP TOPIC COUNT_FILE` is the consumer process; the app is
-`bench.floor:create_app` (a uvicorn factory, configured by BENCH_FLOOR_BOOTSTRAP / BENCH_FLOOR_TOPIC).
+bench/floor_app.py.
 """
 
 from __future__ import annotations
@@ -23,49 +23,20 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
-from fastapi import FastAPI, Request
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from starlette.concurrency import run_in_threadpool
 
 from bench.common import BATCH, OUT, progress
 from bench.cpu import CpuMeter, spent
 from bench.pipeline import Clients, batches_of
 from rapportkit import jsonutil
-from rapportkit.kafka import DEFAULT_PARTITIONS, close_producer, make_consumer, make_producer
-from rapportkit.relay import LIVE_HEADERS
+from rapportkit.kafka import DEFAULT_PARTITIONS, make_consumer
 from stack import infra
+from stack.processes import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def create_app() -> FastAPI:
-    bootstrap, topic = os.environ["BENCH_FLOOR_BOOTSTRAP"], os.environ["BENCH_FLOOR_TOPIC"]
-    producer = make_producer(bootstrap, client_id="bench-floor")
-    app = FastAPI()
-
-    @app.get("/ready")
-    def ready() -> dict[str, str]:
-        return {"status": "ready"}
-
-    @app.post("/v1/events", status_code=202)
-    async def post(request: Request) -> dict[str, int]:
-        events: list[dict[str, Any]] = jsonutil.loads(await request.body())
-
-        def send() -> None:  # in the thread pool, as the gateway forwards
-            sent = [producer.send(topic, key=f"{e['tenantid']}:{e['data']['rep_id']}".encode(),
-                                  value=jsonutil.dumps(e), headers=LIVE_HEADERS) for e in events]
-            for future in sent:
-                future.get(timeout=30)
-
-        await run_in_threadpool(send)
-        return {"accepted": len(events)}
-
-    app.router.on_shutdown.append(lambda: close_producer(producer))
-    return app
+APP = "floor"  # its name in the stack: logs/floor.log
 
 
 def consume(bootstrap: str, topic: str, count_file: str) -> None:
@@ -74,6 +45,9 @@ def consume(bootstrap: str, topic: str, count_file: str) -> None:
                              client_id="bench-floor-consumer")
     parsed = 0
     out = Path(count_file)
+    while not consumer.assignment():  # in the group before the clock starts: the count file says so
+        consumer.poll(timeout_ms=200)
+    out.write_text("0")
     while True:
         before = parsed
         for records in consumer.poll(timeout_ms=200, max_records=500).values():
@@ -103,27 +77,30 @@ def _parsed(count_file: Path) -> int:
         return 0
 
 
-def measure(bootstrap: str, events: int, port: int) -> Floor:
+def measure(stack: Stack, bootstrap: str, events: int, port: int) -> Floor:
+    """The floor's app runs beside the stack (`Stack.add`: its log, its readiness, its stop), its
+    consumer as a process of its own."""
     topic = f"rapport.bench-floor-{uuid.uuid4().hex[:6]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     admin.create_topics([NewTopic(topic, DEFAULT_PARTITIONS, 1)])
     count_file = OUT / "floor.count"
     count_file.unlink(missing_ok=True)
-    env = {**os.environ, "BENCH_FLOOR_BOOTSTRAP": bootstrap, "BENCH_FLOOR_TOPIC": topic}
-    (OUT / "logs").mkdir(parents=True, exist_ok=True)
-    log = open(OUT / "logs" / "floor.log", "ab")  # noqa: SIM115 - kept open for the children
-    app = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bench.floor:create_app", "--host",
-                            "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
-                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    consumer = subprocess.Popen([sys.executable, "-m", "bench.floor", "consume", bootstrap, topic, str(count_file)],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
+    consumer: subprocess.Popen[bytes] | None = None
     try:
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_ready(base_url, app)
+        with open(stack.log_dir / f"{APP}-consumer.log", "ab") as log:
+            consumer = subprocess.Popen([sys.executable, "-m", "bench.floor", "consume", bootstrap, topic,
+                                         str(count_file)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        stack.add(APP, "bench.floor_app:app", port, {"BENCH_FLOOR_BOOTSTRAP": bootstrap, "BENCH_FLOOR_TOPIC": topic})
+        deadline = time.monotonic() + 60
+        while not count_file.exists():  # the consumer has its partitions
+            if consumer.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the floor's consumer did not join its group (logs/{APP}-consumer.log)")
+            time.sleep(0.05)
+        app = stack.procs[APP].popen
+        assert app is not None
         batches = batches_of(events)
         total = len(batches) * BATCH
-        clients = Clients(base_url, "floor", batches)  # the app asks no token
+        clients = Clients(f"http://127.0.0.1:{port}", "floor", batches)  # the app asks no token
         meter = CpuMeter({"app (HTTP in, produce)": app.pid, "consumer (parse)": consumer.pid,
                           "kafka": infra.kafka_pid(), "bench (clients)": os.getpid()}, {})
         before = meter.read()
@@ -141,26 +118,13 @@ def measure(bootstrap: str, events: int, port: int) -> Floor:
         progress(f"  floor: {total} events in {elapsed:.1f} s")
         return Floor(total, elapsed, used)
     finally:
-        for proc in (app, consumer):
-            proc.terminate()
-            proc.wait(timeout=30)
+        if APP in stack.procs:
+            stack.remove(APP)
+        if consumer is not None:
+            consumer.terminate()
+            consumer.wait(timeout=30)
         admin.delete_topics([topic])
         admin.close()
-
-
-def _wait_ready(base_url: str, app: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if app.poll() is not None:
-            raise RuntimeError(f"the floor app exited with {app.returncode} (var/bench/logs/floor.log)")
-        try:
-            if httpx.get(f"{base_url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("the floor app did not answer within 60 s (var/bench/logs/floor.log)")
-        time.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,11 @@ os.environ.setdefault("RAPPORT_KAFKA_CONTROLLER_PORT", "19593")
 CORE = (*SERVICES, *(f"{s}-worker" for s in SERVICES), "gateway")
 
 
+def process_pids(stack: Stack) -> dict[str, int]:
+    """The pid of every process of the stack that was started, by name."""
+    return {name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None}
+
+
 def pids(stack: Stack) -> list[int]:
     return [p.popen.pid for name, p in stack.procs.items()
             if name in CORE and p.popen is not None and p.popen.poll() is None]
@@ -94,11 +99,11 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         progress(f"bench: raw kafka-python producer, {EVENTS} messages of {len(payload)} bytes")
         figures.raw = pipeline.raw_producer_rate(bootstrap, payload, EVENTS)
         progress(f"bench: the floor, {EVENTS} events through HTTP, Kafka and a consumer, nothing else")
-        thinnest = floor.measure(bootstrap, EVENTS, PORT_BASE - 30)
+        thinnest = floor.measure(stack, bootstrap, EVENTS, PORT_BASE - 30)
         figures.floor, figures.floor_cpu = thinnest.rate, {k: v / thinnest.events for k, v in thinnest.cpu.items()}
         progress(f"bench: end to end, {EVENTS} events from {CLIENTS} clients")
-        meter = cpu.CpuMeter({name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None} | {
-            "kafka": infra.kafka_pid(), "bench (clients, samplers)": os.getpid()}, {"postgresql": infra.postgres_pid()})
+        alone = {"kafka": infra.kafka_pid(), "bench (clients, samplers)": os.getpid()}
+        meter = cpu.CpuMeter(process_pids(stack) | alone, {"postgresql": infra.postgres_pid()})
         e2e = pipeline.end_to_end(stack, token, meter=meter)
         figures.e2e, figures.e2e_seconds = e2e.rate, e2e.seconds
         figures.stages = stages.rates(e2e.sampler.stages, e2e.events)
@@ -110,7 +115,7 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         print("\n".join(cpu.table(e2e.cpu, e2e.events, e2e.seconds, cpu.CORES)) + "\n", flush=True)
         if PROFILE:
             progress(f"bench: end to end again, {PROFILE_EVENTS} events, py-spy on every process")
-            profiler.start({name: p.popen.pid for name, p in stack.procs.items() if p.popen is not None})
+            profiler.start(process_pids(stack))
             try:
                 profiled = pipeline.end_to_end(stack, token, PROFILE_EVENTS)
             finally:
