@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.models import Webhook, WebhookDelivery
 from gateway.stream_hub import type_matches
 from gateway.webhooks import schedule
-from rapportkit.db import among, dialect_insert, table_of, utc
+from rapportkit.db import among, insert_many, table_of, utc
 from rapportkit.errors import not_found
 
 SECRET_PREFIX = "whsec_"
@@ -132,13 +132,8 @@ def stage(session: Session, events: Sequence[Published], now: datetime) -> int:
          "next_attempt_at": now, "attempts": [], "created_at": now, "first_attempt_at": None, "finished_at": None}
         for e in events for w in subscriptions.get(e.tenant_id, ())
         if e.published_at >= utc(w.created_at) and type_matches(e.event_type, tuple(w.types))]
-    # VALUES lists (rapportkit's insert_many passes arrays, in which a JSON column does not travel)
-    table, staged = table_of(WebhookDelivery), 0
-    for start in range(0, len(rows), 500):
-        stmt = dialect_insert(session)(table).values(rows[start:start + 500]).on_conflict_do_nothing(
-            index_elements=["tenant_id", "webhook_id", "event_id"]).returning(table.c.delivery_id)
-        staged += len(session.execute(stmt).all())
-    return staged
+    return len(insert_many(session, table_of(WebhookDelivery), rows, conflict=["tenant_id", "webhook_id", "event_id"],
+                           returning=["delivery_id"]))
 
 
 # --- the sender: deliveries out -----------------------------------------------------------------------

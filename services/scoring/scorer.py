@@ -31,6 +31,7 @@ from rapportkit.db import (
     SessionFactory,
     among,
     dialect_insert,
+    insert_many,
     one_statement,
     pipelined,
     read_session,
@@ -97,11 +98,10 @@ def alert_rows(tenant_id: str, rep_id: str, score: Score) -> list[dict[str, Any]
 
 
 def raise_alerts(session: Session, candidates: list[dict[str, Any]]) -> list[Event]:
-    """Store the occurrences not raised before (the first found of each wins) in one statement per
-    500; a `scoring.alert.raised` for each of them. A rescored day finds the same occurrences again
-    and again: those already stored are left out first, by one query per tenant whose text does not
-    change (the insert, whose text does, is then rarely needed). (Not `rapportkit.db.insert_many`:
-    its arrays cannot carry the JSON evidence.)"""
+    """Store the occurrences not raised before (the first found of each wins) in one statement
+    (`rapportkit.db.insert_many`); a `scoring.alert.raised` for each of them. A rescored day finds the
+    same occurrences again and again: those already stored are left out first, by one query per
+    tenant whose text does not change (the insert is then rarely needed)."""
     first: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for row in candidates:
         first.setdefault((row["tenant_id"], row["rep_id"], row["kind"], row["occurrence"]), row)
@@ -112,14 +112,10 @@ def raise_alerts(session: Session, candidates: list[dict[str, Any]]) -> list[Eve
                 AlertRow.tenant_id == tenant_id, among(session, AlertRow.rep_id, sorted({k[1] for k in keys})),
                 among(session, AlertRow.occurrence, sorted({k[3] for k in keys})))):
             first.pop((tenant_id, rep_id, kind, occurrence), None)
-    rows = list(first.values())
-    table, insert = table_of(AlertRow), dialect_insert(session)
-    raised: set[tuple[str, str, str, str]] = set()
-    for start in range(0, len(rows), 500):
-        chunk = [{k: v for k, v in row.items() if k != "penalty"} for row in rows[start:start + 500]]
-        raised.update((t, r, k, o) for t, r, k, o in session.execute(insert(table).values(chunk).on_conflict_do_nothing(
-            index_elements=["tenant_id", "rep_id", "kind", "occurrence"]).returning(
-            table.c.tenant_id, table.c.rep_id, table.c.kind, table.c.occurrence)))
+    columns = ["tenant_id", "rep_id", "kind", "occurrence"]
+    raised = set(insert_many(session, table_of(AlertRow), [{k: v for k, v in row.items() if k != "penalty"}
+                                                           for row in first.values()],
+                             conflict=columns, returning=columns))
     return [new_event(type="rapport.scoring.alert.raised", tenant_id=row["tenant_id"], source=SOURCE,
                       id=f"alert-{_digest([row['tenant_id'], row['rep_id'], row['occurrence']])[:32]}",
                       time=datetime.combine(row["day"], datetime.max.time(), tzinfo=UTC),
