@@ -10,7 +10,9 @@ On PostgreSQL (fresh databases) and the local broker:
    each process spent per event, PostgreSQL and the broker included (bench/cpu.py). Then a
    second, smaller pass with py-spy on every process (bench/profile.py; flame graphs in
    var/bench/profiles/): the profiler's sampling costs this 2-core machine about 9 % of the rate, so
-   the measured pass runs without it.
+   the measured pass runs without it. PostgreSQL's statements are tracked in that second pass
+   (bench/pgstat.py: pg_stat_statements), the costliest printed as time per event, all of them kept
+   in var/bench/profiles/postgresql.json.
 3. Replay: a new consumer group rebuilds scoring from the topics (bench/replay.py).
 4. Freshness under a steady background load of 500 events/s (bench/freshness.py).
 5. A 50k-row LinkedIn import beside live probes and score reads (bench/imports.py).
@@ -38,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cpu, floor, freshness, imports, pipeline, queries, replay, stages, summary
+from bench import cpu, floor, freshness, imports, pgstat, pipeline, queries, replay, stages, summary
 from bench.common import (
     BATCH,
     CLIENTS,
@@ -114,14 +116,22 @@ def postgres_phases(bootstrap: str, token: str, figures: summary.Figures, profil
         print("CPU spent during the end-to-end phase, per event:", flush=True)
         print("\n".join(cpu.table(e2e.cpu, e2e.events, e2e.seconds, cpu.CORES)) + "\n", flush=True)
         if PROFILE:
-            progress(f"bench: end to end again, {PROFILE_EVENTS} events, py-spy on every process")
+            progress(f"bench: end to end again, {PROFILE_EVENTS} events, py-spy on every process, "
+                     "PostgreSQL's statements tracked")
+            statements = pgstat.Statements(f"{db}_")
+            tracked = statements.start()
             profiler.start(process_pids(stack))
             try:
                 profiled = pipeline.end_to_end(stack, token, PROFILE_EVENTS)
             finally:
                 profiler.stop()
+                found = statements.stop() if tracked else []
+            if tracked:
+                pgstat.save(found, profiled.events, OUT / "profiles" / "postgresql.json")
             print("\n".join([f"py-spy during a second end-to-end pass ({profiled.rate:,.0f} events/s profiled):",
-                             *profiler.report()]) + "\n", flush=True)
+                             *profiler.report(), "PostgreSQL's statements during the same pass (pg_stat_statements):",
+                             *(pgstat.table(found, profiled.events) if tracked else [f"  {statements.problem}"])])
+                  + "\n", flush=True)
         progress("bench: replay into a new consumer group")
         r = replay.replay(stack, bootstrap, f"{db}_scoring_replay", PORT_BASE + 31)
         figures.replay = r.rate

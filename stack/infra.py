@@ -75,11 +75,16 @@ def start_postgres() -> None:
     _script("postgres.sh", "start")
 
 
+def database_url(name: str) -> str:
+    """The SQLAlchemy URL of database `name` on the local cluster."""
+    return _script("postgres.sh", "url", name)
+
+
 def fresh_database(name: str) -> str:
     """Drop and create database `name` on the local cluster; returns its SQLAlchemy URL."""
     _script("postgres.sh", "dropdb", name)
     _script("postgres.sh", "createdb", name)
-    return _script("postgres.sh", "url", name)
+    return database_url(name)
 
 
 def stop_kafka() -> None:

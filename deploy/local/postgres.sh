@@ -65,10 +65,22 @@ fsync = on
 synchronous_commit = off
 CONF
   fi
+  statement_stats
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null \
     || { tail -n 30 "$PG_DIR/server.log" >&2; die "PostgreSQL did not start (log above)"; }
   say "PostgreSQL is up on 127.0.0.1:$PG_PORT"
+}
+
+# pg_stat_statements loaded when the server has it (Debian's package does), tracking nothing: `make bench`
+# switches it on for its profiled pass to see where PostgreSQL's time goes (bench/pgstat.py). Added to
+# a cluster made before this too, as it starts.
+statement_stats() {
+  local lib
+  lib="$("$PG_BIN/pg_config" --pkglibdir 2>/dev/null || echo "$PG_BIN/../lib")/pg_stat_statements.so"
+  [ -f "$lib" ] || return 0
+  grep -q "^shared_preload_libraries = 'pg_stat_statements'" "$PG_DATA/postgresql.conf" && return 0
+  printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = none\n" >>"$PG_DATA/postgresql.conf"
 }
 
 stop() {

@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
-from bench import cpu, summary
+from bench import cpu, pgstat, summary
 from bench.common import percentile, scrape
 from bench.imports import export_zip
+from bench.pgstat import Statement
 from bench.profile import flame_svg, read_stacks, short_frame, top_self
 from bench.stages import Stage, bottleneck, rates
 from importers.linkedin import parse_export
@@ -125,3 +126,15 @@ def test_the_cpu_table_names_the_costliest_process_and_whether_the_cores_were_bu
     assert lines[1].split()[:2] == ["scoring-worker", "180"]  # 1.8 s over 10,000 events
     assert "CPU-bound" in lines[-1] and "88 %" in lines[-1]
     assert "not CPU-bound" in cpu.table(used, events=10000, wall=4.0, cores=2)[-1]
+
+
+def test_the_statement_table_gives_time_per_event_and_folds_column_lists() -> None:
+    found = [Statement("network", "INSERT INTO network_message (tenant_id, event_id, text) SELECT many.tenant_id "
+                       "FROM unnest(...)", 40, 20000, 500.0),
+             Statement("scoring", "SELECT fact.rep_id, fact.kind, fact.at, fact.person, fact.account_id, fact.ref "
+                       "FROM fact WHERE fact.tenant_id = $1", 17, 256852, 1500.0)]
+    lines = pgstat.table(sorted(found, key=lambda s: -s.ms), events=20000)
+    assert lines[1].split()[:2] == ["75.0", "75.0%"] and "scoring: SELECT fact.rep_id" in lines[1]
+    assert "… FROM fact WHERE" in lines[1]
+    assert "network: INSERT INTO network_message (…) SELECT" in lines[2]
+    assert lines[-1].split()[0] == "100.0"
