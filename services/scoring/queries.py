@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from rapportkit import aliases
@@ -17,7 +17,15 @@ from rapportkit.db import among, chunks, utc
 from services.scoring import facts as F
 from services.scoring.facts import Context, Fact, Stakeholder
 from services.scoring.model import Score, compute
-from services.scoring.models import AccountRow, FactRow, PersonAliasRow, SignalRow, StakeholderRow, TenantSettingsRow
+from services.scoring.models import (
+    ACCEPTED,
+    AccountRow,
+    FactRow,
+    PersonAliasRow,
+    SignalRow,
+    StakeholderRow,
+    TenantSettingsRow,
+)
 from services.scoring.settings import ScoringSettings
 
 
@@ -81,17 +89,24 @@ class ContextSource:
                        signal_captured_at={s: self.captured[s] for s in signals if s in self.captured})
 
 
+def first_acceptances(session: Session, tenant_id: str, reps: list[str]) -> Select[str, str | None, datetime]:
+    """The first acceptance of each (rep, person) of all time, through `ix_fact_accepted`: the reps'
+    accepted connections only, not every fact they ever had."""
+    return (select(FactRow.rep_id, FactRow.person, func.min(FactRow.at))
+            .where(FactRow.tenant_id == tenant_id, text(ACCEPTED), FactRow.person.is_not(None),
+                   among(session, FactRow.rep_id, reps))
+            .group_by(FactRow.rep_id, FactRow.person))
+
+
 def context_source(session: Session, tenant_id: str, windows: Mapping[str, list[Fact]]) -> ContextSource:
     """The source of the contexts of the reps of `windows` (rep → the facts its scores read)."""
     source = ContextSource()
     if not windows:
         return source
-    accepted = select(FactRow.rep_id, FactRow.person, func.min(FactRow.at)).where(
-        FactRow.tenant_id == tenant_id, FactRow.kind == F.CONN_ACCEPTED, FactRow.person.is_not(None))
     firsts: list[tuple[str, str, datetime]] = []
     for reps in chunks(windows, CHUNK):
         firsts += [(rep, person, utc(at)) for rep, person, at in session.execute(
-            accepted.where(among(session, FactRow.rep_id, reps)).group_by(FactRow.rep_id, FactRow.person)) if person]
+            first_acceptances(session, tenant_id, reps)) if person]
     merged = aliases.resolve(session, PersonAliasRow, tenant_id, {person for _, person, _ in firsts})
     for rep, person, at in firsts:  # a person accepted by name and by URL: the first of both
         known = source.accepted.setdefault(rep, {})

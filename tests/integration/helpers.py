@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import threading
 import time
 import uuid
@@ -12,8 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import httpx
+import psycopg
 import pytest
 from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import Engine
+from sqlalchemy.sql import ClauseElement
 
 from rapportkit import jsonutil
 from rapportkit.kafka import ensure_topics
@@ -153,3 +157,33 @@ def own_broker(port: int) -> Iterator[str]:
     finally:
         with kafka_ports(port):
             infra.stop_kafka()
+
+
+def generic_plan(engine: Engine, statement: ClauseElement) -> dict[str, Any]:
+    """EXPLAIN of `statement` prepared on the server and planned generically (parameters unknown): the
+    plan PostgreSQL settles on for a statement psycopg prepared (it prepares one run five times)."""
+    compiled = statement.compile(dialect=engine.dialect)
+    names: list[str] = []
+
+    def positional(match: re.Match[str]) -> str:
+        names.append(match.group(1))
+        return f"${len(names)}"
+
+    sql = re.sub(r"%\((\w+)\)s", positional, compiled.string)
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        conn.execute(f"PREPARE the_plan AS {sql}")
+        args = ", ".join(["%s"] * len(names))
+        row = conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE the_plan({args})",
+                           [compiled.params[n] for n in names]).fetchone()
+    assert row is not None
+    plan = row[0] if isinstance(row[0], list) else jsonutil.loads(row[0])
+    return dict(plan[0]["Plan"])
+
+
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The nodes of an EXPLAIN plan, depth first."""
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)

@@ -4,19 +4,16 @@ prepared statement too (psycopg prepares a statement run five times)."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, insert, text
 
 from rapportkit import outbox
 from rapportkit.db import Base, make_engine, make_session_factory, unit_of_work
 from rapportkit.outbox import OutboxRow
+from tests.integration.helpers import generic_plan, nodes
 
 
 @pytest.fixture
@@ -36,37 +33,10 @@ def engine(pg_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def generic_plan(engine: Engine, lane: str) -> dict[str, Any]:
-    """EXPLAIN of `due`'s statement prepared on the server and planned generically (parameters unknown)."""
-    compiled = outbox.due_query("postgresql", 500, lane=lane).compile(dialect=engine.dialect)
-    names: list[str] = []
-
-    def positional(match: re.Match[str]) -> str:
-        names.append(match.group(1))
-        return f"${len(names)}"
-
-    sql = re.sub(r"%\((\w+)\)s", positional, compiled.string)
-    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
-        conn.execute("SET plan_cache_mode = force_generic_plan")
-        conn.execute(f"PREPARE due_plan AS {sql}")
-        args = ", ".join(["%s"] * len(names))
-        row = conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE due_plan({args})",
-                           [compiled.params[n] for n in names]).fetchone()
-    assert row is not None
-    plan = row[0] if isinstance(row[0], list) else json.loads(row[0])
-    return dict(plan[0]["Plan"])
-
-
-def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from nodes(child)
-
-
 @pytest.mark.parametrize("lane", outbox.LANES)
 def test_the_generic_plan_reads_only_the_unpublished_rows_through_the_partial_index(engine: Engine, lane: str) -> None:
-    scans = [n for n in nodes(generic_plan(engine, lane)) if "Scan" in n["Node Type"]]
+    plan = generic_plan(engine, outbox.due_query("postgresql", 500, lane=lane))
+    scans = [n for n in nodes(plan) if "Scan" in n["Node Type"]]
     assert [(n["Node Type"], n.get("Index Name")) for n in scans] == [("Index Scan", "ix_outbox_due")]
 
 
