@@ -67,9 +67,11 @@ class Statements:
     def stop(self) -> list[Statement]:
         """Stop tracking; the pass's statements, the costliest first."""
         with psycopg.connect(self.url, autocommit=True) as conn:
-            rows = conn.execute(READ, (f"{self.prefix}%",)).fetchall()
-            conn.execute("ALTER SYSTEM RESET pg_stat_statements.track")  # back to the cluster's `none`
-            conn.execute("SELECT pg_reload_conf()")
+            try:
+                rows = conn.execute(READ, (f"{self.prefix}%",)).fetchall()
+            finally:
+                conn.execute("ALTER SYSTEM RESET pg_stat_statements.track")  # back to the cluster's `none`
+                conn.execute("SELECT pg_reload_conf()")
         return [Statement(db.removeprefix(self.prefix), " ".join(query.split()), calls, n, total)
                 for db, query, calls, n, total in rows]
 
