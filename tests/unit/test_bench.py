@@ -1,5 +1,6 @@
 """The bench's own logic: the synthetic LinkedIn export, stage rates and the bottleneck, py-spy's
-collapsed stacks, Prometheus parsing and the summary's keys."""
+collapsed stacks, Prometheus parsing, the summary's keys, the CPU meter and PostgreSQL's statement
+table."""
 
 from __future__ import annotations
 
