@@ -24,14 +24,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
-
 from bench.common import BATCH, OUT, progress
 from bench.cpu import CpuMeter, spent
-from bench.pipeline import Clients, batches_of
+from bench.pipeline import Clients, batches_of, scratch_topic
 from rapportkit import jsonutil
-from rapportkit.kafka import DEFAULT_PARTITIONS, make_consumer
+from rapportkit.kafka import make_consumer
 from stack import infra
 from stack.processes import Stack
 
@@ -79,10 +76,12 @@ def _parsed(count_file: Path) -> int:
 
 def measure(stack: Stack, bootstrap: str, events: int, port: int) -> Floor:
     """The floor's app runs beside the stack (`Stack.add`: its log, its readiness, its stop), its
-    consumer as a process of its own."""
-    topic = f"rapport.bench-floor-{uuid.uuid4().hex[:6]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(topic, DEFAULT_PARTITIONS, 1)])
+    consumer as a process of its own, on a topic of the phase's own."""
+    with scratch_topic(bootstrap, "bench-floor") as topic:
+        return _measure(stack, bootstrap, topic, events, port)
+
+
+def _measure(stack: Stack, bootstrap: str, topic: str, events: int, port: int) -> Floor:
     count_file = OUT / "floor.count"
     count_file.unlink(missing_ok=True)
     consumer: subprocess.Popen[bytes] | None = None
@@ -123,8 +122,6 @@ def measure(stack: Stack, bootstrap: str, events: int, port: int) -> Floor:
         if consumer is not None:
             consumer.terminate()
             consumer.wait(timeout=30)
-        admin.delete_topics([topic])
-        admin.close()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,27 +27,37 @@ from bench.common import BATCH, CLIENTS, EVENTS, REPS, event, progress
 from bench.cpu import CpuMeter, spent
 from bench.stages import StageSampler
 from rapportkit import jsonutil
-from rapportkit.kafka import close_producer, make_producer
+from rapportkit.kafka import DEFAULT_PARTITIONS, close_producer, make_producer
 from rapportkit.relay import LIVE_HEADERS
 from stack.processes import Stack
 
 
-def raw_producer_rate(bootstrap: str, payload: bytes, count: int) -> float:
-    topic = f"rapport.bench-{uuid.uuid4().hex[:6]}"
+@contextmanager
+def scratch_topic(bootstrap: str, name: str) -> Iterator[str]:
+    """A topic of the phase's own (`rapport.<name>-<random>`, as many partitions as the product's),
+    deleted when the phase ends."""
+    topic = f"rapport.{name}-{uuid.uuid4().hex[:6]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(topic, 3, 1)])
-    producer = make_producer(bootstrap, client_id="bench-raw")
+    admin.create_topics([NewTopic(topic, DEFAULT_PARTITIONS, 1)])
     try:
-        producer.send(topic, key=b"warm", value=payload, headers=LIVE_HEADERS).get(timeout=30)
-        started = time.perf_counter()
-        for i in range(count):
-            producer.send(topic, key=f"demo:rep-{i % REPS}".encode(), value=payload, headers=LIVE_HEADERS)
-        producer.flush()
-        elapsed = time.perf_counter() - started
+        yield topic
     finally:
-        close_producer(producer)
         admin.delete_topics([topic])
         admin.close()
+
+
+def raw_producer_rate(bootstrap: str, payload: bytes, count: int) -> float:
+    with scratch_topic(bootstrap, "bench") as topic:
+        producer = make_producer(bootstrap, client_id="bench-raw")
+        try:
+            producer.send(topic, key=b"warm", value=payload, headers=LIVE_HEADERS).get(timeout=30)
+            started = time.perf_counter()
+            for i in range(count):
+                producer.send(topic, key=f"demo:rep-{i % REPS}".encode(), value=payload, headers=LIVE_HEADERS)
+            producer.flush()
+            elapsed = time.perf_counter() - started
+        finally:
+            close_producer(producer)
     return count / elapsed
 
 
